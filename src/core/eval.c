@@ -1,0 +1,205 @@
+/* eval.c — evaluation: orders the graph iteratively, runs each node on its backend, frees each
+ * intermediate after its last use, donates buffers nobody else holds, detaches results.
+ *
+ * Intermediates: an array computed on the way to the targets is freed after its last consumer
+ * ran when nothing but its creating scope (and its consumers in this eval) refers to it. It keeps
+ * its graph, so reading it later recomputes it; mx_keep/mx_retain it, or evaluate it together
+ * with the targets (mx_eval_many), to keep its value (docs/evaluation.md). */
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "backend.h"
+
+typedef struct frame {
+  mx_array *a;
+  int next;
+} frame;
+
+typedef struct vec {
+  void *v;
+  size_t n, cap;
+} vec;
+
+static _Thread_local vec order, stack; /* reused between evals: no allocation per eval */
+static _Atomic uint32_t epoch_counter;
+
+static void vec_push(vec *s, const void *item, size_t size) {
+  if (s->n == s->cap) {
+    s->cap = s->cap ? s->cap * 2 : 256;
+    s->v = realloc(s->v, s->cap * size);
+    if (!s->v) abort();
+  }
+  memcpy((char *)s->v + s->n * size, item, size);
+  s->n++;
+}
+
+static void push_frame(mx_array *a) {
+  frame f = {a, 0};
+  vec_push(&stack, &f, sizeof f);
+}
+
+/* Post-order DFS from root, marking with ep and counting each node's consumers in this eval. */
+static void collect(mx_array *root, uint32_t ep) {
+  stack.n = 0;
+  root->epoch = ep;
+  root->uses = 0;
+  root->scratch = 0;
+  push_frame(root);
+  while (stack.n > 0) {
+    frame *f = &((frame *)stack.v)[stack.n - 1];
+    if (f->next < f->a->nin) {
+      mx_array *x = f->a->in[f->next++];
+      if (x->epoch != ep) {
+        x->epoch = ep;
+        x->uses = 0;
+        x->scratch = 0;
+        if (!x->buf && !x->error) push_frame(x); /* may move stack.v: f is stale after */
+      }
+      x->uses++;
+    } else {
+      mx_array *a = f->a;
+      stack.n--;
+      vec_push(&order, &a, sizeof a);
+    }
+  }
+}
+
+static bool freeable(const mx_array *x) {
+  return (x->scratch & MXI_SCR_COMPUTED) && !(x->scratch & MXI_SCR_TARGET) &&
+         !(x->flags & MX_FLAG_TRACER) && x->refcount <= x->uses + 1;
+}
+
+static mx_kernel_fn find_kernel(mx_array *a) {
+  mx_backend *be = mxi_backend(a->stream.device.type);
+  if (be && be->kernels[a->prim]) return be->kernels[a->prim];
+  mx_kernel_fn k = mxi_cpu_backend.kernels[a->prim];
+  if (k && be && be != &mxi_cpu_backend) {
+    static _Atomic bool warned[MX_NUM_PRIMS];
+    if (!atomic_exchange(&warned[a->prim], true))
+      fprintf(stderr, "mx: warning: %s has no %s kernel; running it on the CPU\n",
+              mxi_prims[a->prim].name, be->name);
+  }
+  return k;
+}
+
+static void fail(mx_array *a, const char *msg) {
+  free(a->error);
+  a->error = strdup(msg);
+  if (!a->error) abort();
+}
+
+static void run_view(mx_array *a) {
+  mx_array *in = a->in[0];
+  const mx_prim_info *info = &mxi_prims[a->prim];
+  a->buf = in->buf;
+  mxi_buffer_retain(a->buf);
+  if (info->view(a, in, a->params)) return;
+  mxi_buffer_release(a->buf);
+  a->buf = NULL;
+  mx_array *tmp = mxi_contiguous_copy(in, a);
+  if (!tmp) return;
+  a->buf = tmp->buf;
+  mxi_buffer_retain(a->buf);
+  bool ok = info->view(a, tmp, a->params);
+  mx_release(tmp);
+  if (!ok) {
+    mxi_buffer_release(a->buf);
+    a->buf = NULL;
+    mxi_kernel_fail(a, "internal: view of a contiguous array failed");
+  }
+}
+
+static void run_node(mx_array *a) {
+  for (int i = 0; i < a->nin; i++)
+    if (a->in[i]->error) {
+      fail(a, a->in[i]->error);
+      return;
+    }
+  if (mxi_prims[a->prim].view) {
+    run_view(a);
+  } else {
+    mx_kernel_fn k = find_kernel(a);
+    if (!k) {
+      mxi_kernel_fail(a, "no kernel for this primitive on any backend (internal)");
+    } else if (k(a, a->in, a->nin, a->params) != MX_OK && !a->error) {
+      mxi_kernel_fail(a, "kernel failed");
+    }
+  }
+  if (a->error) {
+    mxi_record_error(a->error);
+    if (a->buf) {
+      mxi_buffer_release(a->buf);
+      a->buf = NULL;
+    }
+  }
+}
+
+/* Flags inputs of a whose buffer it may take: their last use is a and nobody else holds them. */
+static void mark_donors(mx_array *a) {
+  for (int i = 0; i < a->nin; i++) {
+    mx_array *x = a->in[i];
+    if (!x->buf || x->buf->refcount != 1 || !freeable(x)) continue;
+    int count = 0;
+    for (int j = 0; j < a->nin; j++) count += a->in[j] == x;
+    if (x->pending == count) x->scratch |= MXI_SCR_DONATE;
+  }
+}
+
+static void after_node(mx_array *a) {
+  for (int i = 0; i < a->nin; i++) {
+    mx_array *x = a->in[i];
+    x->scratch &= (uint8_t)~MXI_SCR_DONATE;
+    if (--x->pending == 0 && x->buf && freeable(x)) {
+      mxi_buffer_release(x->buf);
+      x->buf = NULL;
+    }
+  }
+}
+
+mx_status mx_eval_many(int n, mx_array *const *arrays) {
+  mx_status status = MX_OK;
+  uint32_t ep = atomic_fetch_add(&epoch_counter, 1) + 1;
+  order.n = 0;
+  for (int i = 0; i < n; i++) {
+    mx_array *t = arrays[i];
+    if (!t) {
+      mxi_record_error("mx_eval: array is NULL");
+      status = MX_ERROR;
+      continue;
+    }
+    if (t->error) {
+      mxi_record_error(t->error);
+      status = MX_ERROR;
+      continue;
+    }
+    if (t->buf || t->epoch == ep) continue;
+    collect(t, ep);
+  }
+  for (int i = 0; i < n; i++)
+    if (arrays[i] && arrays[i]->epoch == ep) arrays[i]->scratch |= MXI_SCR_TARGET;
+
+  mx_array **nodes = order.v;
+  size_t count = order.n;
+  for (size_t i = 0; i < count; i++) nodes[i]->pending = nodes[i]->uses;
+  for (size_t i = 0; i < count; i++) {
+    mx_array *a = nodes[i];
+    mark_donors(a);
+    run_node(a);
+    a->scratch |= MXI_SCR_COMPUTED;
+    after_node(a);
+  }
+  /* Results that keep their data drop their graph; freed intermediates keep theirs. Forward
+   * order: detaching a node releases only nodes before it, which are not visited again. */
+  for (size_t i = 0; i < count; i++) {
+    mx_array *a = nodes[i];
+    a->scratch = 0;
+    if ((a->buf || a->error) && !(a->flags & MX_FLAG_TRACER)) mxi_detach(a);
+  }
+  for (int i = 0; i < n; i++)
+    if (arrays[i] && arrays[i]->error && status == MX_OK) status = MX_ERROR;
+  return status;
+}
+
+mx_status mx_eval(mx_array *a) { return mx_eval_many(1, &a); }

@@ -1,0 +1,120 @@
+/* internal.h — the array object, buffers and the internal helpers shared by core, ops and
+ * backends. Nothing here is public API; internal functions are named mxi_*. */
+#ifndef MX_CORE_INTERNAL_H
+#define MX_CORE_INTERNAL_H
+
+#include <stdarg.h>
+
+#include "mx/array.h"
+#include "mx/device.h"
+#include "mx/dtype.h"
+#include "params.h"
+
+/* ---- primitive ids ---- */
+typedef enum mx_prim {
+  MX_PRIM_NONE = 0, /* a leaf: data given by the user or an evaluated result */
+#define X(id, name, arity) MX_PRIM_##id,
+#include "primitives.def"
+#undef X
+  MX_NUM_PRIMS
+} mx_prim;
+
+/* ---- buffers: reference-counted memory with a host copy and/or a device copy ---- */
+typedef struct mx_buffer {
+  int32_t refcount;
+  size_t nbytes;
+  void *host;        /* host memory (NULL until needed for a device-born buffer) */
+  bool host_valid;   /* host holds the current data */
+  void *dev;         /* device memory (CUDA backend) */
+  int dev_index;     /* which CUDA device dev lives on */
+  bool dev_valid;    /* dev holds the current data */
+  void (*free_fn)(void *data, void *ctx); /* wrapped user memory: how to give it back */
+  void *free_ctx;
+  bool user_memory;  /* host is the user's (mx_array_wrap) */
+} mx_buffer;
+
+enum {
+  MX_FLAG_WEAK = 1 << 0,   /* weakly typed scalar (mx_scalar) */
+  MX_FLAG_TRACER = 1 << 1, /* part of a function being transformed: never detach */
+};
+
+struct mx_array {
+  int32_t refcount;
+  uint16_t prim;   /* mx_prim; MX_PRIM_NONE for a leaf */
+  uint8_t dtype;   /* mx_dtype */
+  uint8_t ndim;
+  uint8_t flags;
+  uint8_t scratch; /* eval scratch bits (MXI_SCR_*) */
+  int32_t nin;
+  int64_t size;
+  int64_t shape[MX_MAX_DIMS];
+  int64_t strides[MX_MAX_DIMS]; /* in bytes; valid once buf is set */
+  int64_t offset;               /* in bytes from buf's start */
+  mx_buffer *buf;               /* NULL until evaluated */
+  mx_array **in;                /* inputs (references held) */
+  mx_params *params;            /* NULL when the primitive takes none */
+  mx_stream stream;
+  char *error;                  /* set on an error array: its message */
+  uint32_t epoch;               /* eval scratch: visit mark */
+  int32_t pending;              /* eval scratch: consumers yet to run */
+  int32_t uses;                 /* eval scratch: consumers in this eval */
+  void *trace;                  /* transforms scratch */
+  mx_array *inline_in[3];
+};
+
+/* ---- arrays (array.c) ---- */
+/* A new leaf or node with refcount 1 and no owner; give it to a scope with mxi_own. */
+mx_array *mxi_array_alloc(int nin);
+mx_array *mxi_own(mx_array *a);           /* hands a to the current scope; returns a */
+void mxi_set_shape(mx_array *a, int ndim, const int64_t *shape);
+void mxi_set_row_strides(mx_array *a);     /* row-major strides for a's shape and dtype */
+bool mxi_is_row_contiguous(const mx_array *a);
+/* a's data on the host (evaluated, host copy made current). */
+void *mxi_host_ptr(mx_array *a);
+/* Drops a's node (inputs, params): a becomes a leaf holding its data. */
+void mxi_detach(mx_array *a);
+
+/* ---- errors (error.c) ---- */
+/* A new error array, "op: message", recorded as the thread's last error. Owned by the scope. */
+mx_array *mxi_error(const char *op, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* An error array carrying src's message (not recorded again). */
+mx_array *mxi_error_from(const mx_array *src);
+/* Records a message as the thread's error without creating an array. */
+void mxi_record_error(const char *msg);
+/* If any of the n inputs is NULL or an error array, the error array to return; else NULL. */
+mx_array *mxi_check_inputs(const char *op, int n, mx_array *const *in);
+/* Writes "(2,3)" (or "()") into buf. Returns buf. */
+char *mxi_shape_str(char *buf, size_t len, int ndim, const int64_t *shape);
+#define MXI_SHAPE_STR_LEN 96
+
+/* ---- buffers (buffer.c) ---- */
+mx_buffer *mxi_buffer_alloc_host(size_t nbytes); /* NULL when out of memory */
+mx_buffer *mxi_buffer_wrap(void *data, size_t nbytes, void (*free_fn)(void *, void *), void *ctx);
+void mxi_buffer_retain(mx_buffer *b);
+void mxi_buffer_release(mx_buffer *b);
+void *mxi_buffer_host(mx_buffer *b); /* makes the host copy current; NULL on failure */
+/* Allocates (uninitialized, accounted) host memory for a device-born buffer. */
+bool mxi_buffer_ensure_host_alloc(mx_buffer *b);
+
+/* Hooks the CUDA backend installs so that core code can move data without knowing CUDA. */
+typedef struct mx_device_hooks {
+  bool (*to_host)(mx_buffer *b);     /* copy dev -> host (allocating host); false on failure */
+  void (*free_device)(mx_buffer *b); /* release b->dev */
+} mx_device_hooks;
+void mxi_set_device_hooks(const mx_device_hooks *hooks);
+
+/* Host memory statistics (buffer.c). */
+void mxi_host_stats(mx_memory_stats *out);
+void mxi_host_reset_peak(void);
+void mxi_host_set_limit(size_t limit);
+
+/* ---- small helpers (shape.c) ---- */
+int64_t mxi_shape_size(int ndim, const int64_t *shape);
+/* Normalizes axis for an ndim-array; false if out of range. */
+bool mxi_norm_axis(int axis, int ndim, int *out);
+/* Broadcast shape of two shapes; false if incompatible. */
+bool mxi_broadcast_shapes(int na, const int64_t *a, int nb, const int64_t *b, int *nout,
+                          int64_t *out);
+mx_shape mxi_shape_of(const mx_array *a);
+
+#endif

@@ -1,0 +1,312 @@
+/* print.c — NumPy-style repr: "array([[1, 2],\n       [3, 4]], dtype=int32)". Floats print
+ * with the fewest digits (at most 8) that read back to the same value, one width per array;
+ * arrays over 1000 elements are summarized with "..." (NumPy's defaults). */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "convert.h"
+#include "internal.h"
+
+typedef struct sbuf {
+  char *s;
+  size_t n, cap;
+} sbuf;
+
+static void put(sbuf *b, const char *t, size_t len) {
+  if (b->n + len + 1 > b->cap) {
+    size_t cap = b->cap ? b->cap : 256;
+    while (b->n + len + 1 > cap) cap *= 2;
+    char *s = realloc(b->s, cap);
+    if (!s) abort();
+    b->s = s;
+    b->cap = cap;
+  }
+  memcpy(b->s + b->n, t, len);
+  b->n += len;
+  b->s[b->n] = 0;
+}
+static void puts_(sbuf *b, const char *t) { put(b, t, strlen(t)); }
+
+enum { EDGE = 3, THRESHOLD = 1000, LINEWIDTH = 75 };
+
+typedef struct fmt {
+  mx_dtype dt;
+  bool summarize;
+  bool sci;      /* scientific notation */
+  int prec;      /* digits after the point (fixed) or in the mantissa (sci) */
+  int width;     /* of every element */
+} fmt;
+
+/* Does printing x with prec digits read back to x in dtype dt? */
+static bool round_trips(double x, mx_dtype dt, bool sci, int prec) {
+  char t[64];
+  snprintf(t, sizeof t, sci ? "%.*e" : "%.*f", prec, x);
+  double y = strtod(t, NULL);
+  unsigned char a[8], b[8];
+  mxi_store_f64(a, dt == MX_COMPLEX64 ? MX_FLOAT32 : dt, x);
+  mxi_store_f64(b, dt == MX_COMPLEX64 ? MX_FLOAT32 : dt, y);
+  return memcmp(a, b, mx_dtype_size(dt == MX_COMPLEX64 ? MX_FLOAT32 : dt)) == 0;
+}
+
+static int digits_needed(double x, mx_dtype dt, bool sci) {
+  for (int p = 0; p < 8; p++)
+    if (round_trips(x, dt, sci, p)) return p;
+  return 8;
+}
+
+/* Fixed notation prints each value with its own fewest digits and pads the fraction with
+ * spaces to f->prec, so decimal points line up ("1.5", "2. "); scientific notation uses f->prec
+ * digits for all (NumPy's maxprec mode). */
+static void format_float(char *t, size_t len, double x, const fmt *f) {
+  if (isnan(x)) {
+    snprintf(t, len, "nan");
+  } else if (isinf(x)) {
+    snprintf(t, len, x > 0 ? "inf" : "-inf");
+  } else if (f->sci) {
+    snprintf(t, len, "%#.*e", f->prec, x);
+  } else {
+    int d = digits_needed(x, f->dt, false);
+    if (d > f->prec) d = f->prec;
+    snprintf(t, len, "%#.*f", d, x);
+    size_t k = strlen(t);
+    for (int i = d; i < f->prec && k + 1 < len; i++) t[k++] = ' ';
+    t[k] = 0;
+  }
+}
+
+static void format_elem(char *t, size_t len, const char *p, const fmt *f) {
+  mx_dtype dt = f->dt;
+  if (dt == MX_BOOL) {
+    snprintf(t, len, *(const uint8_t *)p ? "True" : "False");
+  } else if (dt == MX_UINT64) {
+    snprintf(t, len, "%llu", (unsigned long long)*(const uint64_t *)p);
+  } else if (mx_dtype_is_integer(dt)) {
+    snprintf(t, len, "%lld", (long long)mxi_load_i64(p, dt));
+  } else if (dt == MX_COMPLEX64) {
+    const float *z = (const float *)p;
+    char re[40], im[40];
+    format_float(re, sizeof re, z[0], f);
+    format_float(im, sizeof im, fabsf(z[1]), f);
+    snprintf(t, len, "%s%s%sj", re, (z[1] < 0 || (z[1] == 0 && signbit(z[1]))) ? "-" : "+", im);
+  } else {
+    format_float(t, len, mxi_load_f64(p, dt), f);
+  }
+}
+
+typedef struct walk {
+  const mx_array *a;
+  const char *base;
+} walk;
+
+/* Calls visit on every element shown (respecting summarization). */
+static void for_shown(const walk *w, const fmt *f, int axis, int64_t off,
+                      void (*visit)(const char *p, void *ctx), void *ctx) {
+  const mx_array *a = w->a;
+  if (axis == a->ndim) {
+    visit(w->base + off, ctx);
+    return;
+  }
+  int64_t n = a->shape[axis];
+  bool cut = f->summarize && n > 2 * EDGE;
+  for (int64_t i = 0; i < n; i++) {
+    if (cut && i == EDGE) i = n - EDGE;
+    for_shown(w, f, axis + 1, off + i * a->strides[axis], visit, ctx);
+  }
+}
+
+typedef struct stats {
+  const fmt *f;
+  bool any_finite, all_int;
+  double max_abs, min_abs;
+  int prec;
+  int width;
+} stats;
+
+static void gather_stats(const char *p, void *ctx) {
+  stats *s = ctx;
+  double vals[2];
+  int nv = 1;
+  if (s->f->dt == MX_COMPLEX64) {
+    vals[0] = ((const float *)p)[0];
+    vals[1] = ((const float *)p)[1];
+    nv = 2;
+  } else {
+    vals[0] = mxi_load_f64(p, s->f->dt);
+  }
+  for (int i = 0; i < nv; i++) {
+    double x = vals[i];
+    if (!isfinite(x)) continue;
+    double ax = fabs(x);
+    if (!s->any_finite || ax > s->max_abs) s->max_abs = ax;
+    if (ax != 0 && (s->min_abs == 0 || ax < s->min_abs)) s->min_abs = ax;
+    s->any_finite = true;
+    if (x != floor(x)) s->all_int = false;
+  }
+}
+
+static void gather_prec(const char *p, void *ctx) {
+  stats *s = ctx;
+  double vals[2] = {0, 0};
+  int nv = 1;
+  if (s->f->dt == MX_COMPLEX64) {
+    vals[0] = ((const float *)p)[0];
+    vals[1] = ((const float *)p)[1];
+    nv = 2;
+  } else {
+    vals[0] = mxi_load_f64(p, s->f->dt);
+  }
+  for (int i = 0; i < nv; i++)
+    if (isfinite(vals[i])) {
+      int d = digits_needed(vals[i], s->f->dt, s->f->sci);
+      if (d > s->prec) s->prec = d;
+    }
+}
+
+static void gather_width(const char *p, void *ctx) {
+  stats *s = ctx;
+  char t[96];
+  format_elem(t, sizeof t, p, s->f);
+  int w = (int)strlen(t);
+  if (w > s->width) s->width = w;
+}
+
+static void choose_format(const walk *w, fmt *f) {
+  stats s = {.f = f, .all_int = true};
+  if (mx_dtype_is_inexact(f->dt)) {
+    for_shown(w, f, 0, 0, gather_stats, &s);
+    f->sci = s.any_finite && (s.max_abs >= 1e16 || (s.min_abs > 0 && s.min_abs < 1e-4) ||
+                              (s.min_abs > 0 && s.max_abs / s.min_abs > 1e3 && !s.all_int));
+    if (!f->sci && s.all_int) {
+      f->prec = 0;
+    } else {
+      for_shown(w, f, 0, 0, gather_prec, &s);
+      f->prec = s.prec;
+    }
+  }
+  s.width = 0;
+  for_shown(w, f, 0, 0, gather_width, &s);
+  f->width = s.width;
+}
+
+typedef struct emitter {
+  sbuf *b;
+  const fmt *f;
+  const walk *w;
+  size_t indent; /* column of the first element of a row */
+  size_t line_start;
+} emitter;
+
+static void pad_elem(emitter *e, const char *p) {
+  char t[96], padded[128];
+  format_elem(t, sizeof t, p, e->f);
+  snprintf(padded, sizeof padded, "%*s", e->f->width, t);
+  puts_(e->b, padded);
+}
+
+static void newline_indent(emitter *e, size_t spaces) {
+  puts_(e->b, "\n");
+  e->line_start = e->b->n;
+  for (size_t i = 0; i < spaces; i++) puts_(e->b, " ");
+}
+
+static void emit(emitter *e, int axis, int64_t off) {
+  const mx_array *a = e->w->a;
+  int64_t n = a->shape[axis];
+  bool cut = e->f->summarize && n > 2 * EDGE;
+  size_t col = e->indent + (size_t)axis; /* column just after this level's '[' */
+  puts_(e->b, "[");
+  for (int64_t i = 0; i < n; i++) {
+    if (cut && i == EDGE) {
+      if (axis == a->ndim - 1) {
+        puts_(e->b, "..., ");
+      } else {
+        puts_(e->b, "...,");
+        newline_indent(e, col + 1);
+      }
+      i = n - EDGE;
+    }
+    int64_t o = off + i * a->strides[axis];
+    if (axis == a->ndim - 1) {
+      if (i > 0 && e->b->n - e->line_start + (size_t)e->f->width + 2 > LINEWIDTH)
+        newline_indent(e, col + 1);
+      pad_elem(e, e->w->base + o);
+      if (i + 1 < n) puts_(e->b, ", ");
+    } else {
+      emit(e, axis + 1, o);
+      if (i + 1 < n) {
+        puts_(e->b, ",");
+        for (int k = 0; k < a->ndim - axis - 2; k++) puts_(e->b, "\n"); /* blank lines */
+        newline_indent(e, col + 1);
+      }
+    }
+  }
+  puts_(e->b, "]");
+}
+
+static bool dtype_implied(mx_dtype dt) {
+  return dt == MX_FLOAT64 || dt == MX_INT64 || dt == MX_BOOL;
+}
+
+char *mx_array_to_string(mx_array *a) {
+  sbuf b = {0};
+  if (!a || a->error) {
+    puts_(&b, "array(<error: ");
+    puts_(&b, a ? a->error : "NULL");
+    puts_(&b, ">)");
+    return b.s;
+  }
+  const char *base = mx_array_data(a);
+  if (!base) {
+    puts_(&b, "array(<error: ");
+    puts_(&b, mx_last_error() ? mx_last_error() : "evaluation failed");
+    puts_(&b, ">)");
+    return b.s;
+  }
+  base -= a->offset; /* strides are applied from the buffer's start */
+  walk w = {a, base};
+  fmt f = {.dt = (mx_dtype)a->dtype, .summarize = a->size > THRESHOLD};
+  char tail[160];
+  snprintf(tail, sizeof tail, "dtype=%s", mx_dtype_name(f.dt));
+  puts_(&b, "array(");
+  if (a->size == 0) {
+    puts_(&b, "[]");
+    if (a->ndim != 1) {
+      char s[MXI_SHAPE_STR_LEN + 16];
+      snprintf(s, sizeof s, ", shape=(");
+      puts_(&b, s);
+      for (int i = 0; i < a->ndim; i++) {
+        snprintf(s, sizeof s, i ? ", %lld" : "%lld", (long long)a->shape[i]);
+        puts_(&b, s);
+      }
+      puts_(&b, a->ndim == 1 ? ",)" : ")");
+    }
+    puts_(&b, ", ");
+    puts_(&b, tail);
+    puts_(&b, ")");
+    return b.s;
+  }
+  choose_format(&w, &f);
+  if (a->ndim == 0) {
+    char t[96];
+    format_elem(t, sizeof t, base + a->offset, &f);
+    puts_(&b, t);
+  } else {
+    emitter e = {&b, &f, &w, strlen("array("), 0};
+    emit(&e, 0, a->offset);
+  }
+  if (!dtype_implied(f.dt)) {
+    puts_(&b, ", ");
+    puts_(&b, tail);
+  }
+  puts_(&b, ")");
+  return b.s;
+}
+
+void mx_array_print(FILE *fp, mx_array *a) {
+  char *s = mx_array_to_string(a);
+  fputs(s, fp);
+  fputc('\n', fp);
+  free(s);
+}

@@ -1,0 +1,81 @@
+/* registry.c — the primitive table and mxi_apply, the one place graph nodes are made. */
+#include "registry.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "stream.h"
+
+mx_prim_info mxi_prims[MX_NUM_PRIMS];
+
+__attribute__((constructor)) static void registry_init(void) {
+  static const struct {
+    const char *name;
+    int arity;
+  } base[MX_NUM_PRIMS] = {
+      [MX_PRIM_NONE] = {"leaf", 0},
+#define X(id, nm, ar) [MX_PRIM_##id] = {nm, ar},
+#include "primitives.def"
+#undef X
+  };
+  for (int i = 0; i < MX_NUM_PRIMS; i++) {
+    mxi_prims[i].name = base[i].name;
+    mxi_prims[i].arity = base[i].arity;
+  }
+  mxi_register_creation(mxi_prims);
+  mxi_register_unary(mxi_prims);
+  mxi_register_binary(mxi_prims);
+  mxi_register_reduce(mxi_prims);
+  mxi_register_scan(mxi_prims);
+  mxi_register_layout(mxi_prims);
+  mxi_register_join(mxi_prims);
+  mxi_register_indexing(mxi_prims);
+  mxi_register_sort(mxi_prims);
+  mxi_register_linalg(mxi_prims);
+  mxi_register_nn(mxi_prims);
+  mxi_register_conv(mxi_prims);
+  mxi_register_random(mxi_prims);
+}
+
+mx_array *mxi_apply(mx_prim prim, int n, mx_array *const *in, const mx_params *p) {
+  const mx_prim_info *info = &mxi_prims[prim];
+  mx_array *bad = mxi_check_inputs(info->name, n, in);
+  if (bad) return bad;
+  int ndim = 0;
+  int64_t shape[MX_MAX_DIMS];
+  mx_dtype dtype = MX_FLOAT32;
+  char err[400];
+  err[0] = 0;
+  if (!info->infer) return mxi_error(info->name, "primitive has no shape rule (internal)");
+  if (!info->infer(prim, in, n, p, &ndim, shape, &dtype, err, sizeof err))
+    return mxi_error(info->name, "%s", err);
+
+  mx_array *a = mxi_array_alloc(n);
+  a->prim = (uint16_t)prim;
+  a->dtype = (uint8_t)dtype;
+  mxi_set_shape(a, ndim, shape);
+  for (int i = 0; i < n; i++) {
+    a->in[i] = in[i];
+    in[i]->refcount++;
+    if (in[i]->flags & MX_FLAG_TRACER) a->flags |= MX_FLAG_TRACER;
+  }
+  if (p) {
+    a->params = malloc(sizeof *p);
+    if (!a->params) abort();
+    memcpy(a->params, p, sizeof *p);
+  }
+  a->stream = mxi_current_stream();
+  return mxi_own(a);
+}
+
+void mxi_kernel_fail(mx_array *out, const char *fmt, ...) {
+  char msg[512];
+  int k = snprintf(msg, sizeof msg, "mx_%s: ", mxi_prims[out->prim].name);
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(msg + k, sizeof msg - (size_t)k, fmt, ap);
+  va_end(ap);
+  free(out->error);
+  out->error = strdup(msg);
+}
