@@ -1,0 +1,204 @@
+/* sweep.c — runs one op of the sweep over dtypes and shape families. */
+#include "sweep.h"
+
+#include <complex.h>
+
+bool sweep_shapes(unsigned f, int nin, mx_shape *s) {
+  mx_shape one;
+  switch (f) {
+    case SH_SCALAR: one = MX_SCALAR_SHAPE; break;
+    case SH_EMPTY: one = MX_SHAPE(0, 3); break;
+    case SH_VECTOR: one = MX_SHAPE(7); break;
+    case SH_MATRIX: one = MX_SHAPE(5, 6); break;
+    case SH_3D: one = MX_SHAPE(3, 4, 5); break;
+    case SH_TRANSPOSED: one = MX_SHAPE(6, 5); break; /* made a view below */
+    case SH_STRIDED: one = MX_SHAPE(5, 6); break;    /* made a view below */
+    case SH_LARGE: one = MX_SHAPE(200, 600); break;
+    case SH_BROADCAST:
+      if (nin == 1) return false;
+      s[0] = MX_SHAPE(5, 1);
+      s[1] = MX_SHAPE(6);
+      if (nin == 3) s[2] = MX_SHAPE(4, 1, 1);
+      return true;
+    default: return false;
+  }
+  for (int i = 0; i < nin; i++) s[i] = one;
+  return true;
+}
+
+/* Makes input k of family f: an mx array and its float64 copy with the same logical values. */
+static void make_input(unsigned f, mx_shape shape, mx_dtype dt, domain d, uint64_t seed,
+                       mx_array **out, ref_array **rout) {
+  if (f == SH_TRANSPOSED) {
+    /* base [rows, cols] transposed -> logical shape [cols, rows] = shape */
+    ref_array *base = ref_new_shape(MX_SHAPE(shape.dims[1], shape.dims[0]), dt);
+    ref_fill(base, d, seed);
+    mx_array *b = ref_to_mx(base);
+    *out = mx_transpose(b, MX_ALL_AXES);
+    ref_array *r = ref_new_shape(shape, dt);
+    for (int64_t i = 0; i < shape.dims[0]; i++)
+      for (int64_t j = 0; j < shape.dims[1]; j++) {
+        r->re[i * shape.dims[1] + j] = base->re[j * shape.dims[0] + i];
+        if (r->im) r->im[i * shape.dims[1] + j] = base->im[j * shape.dims[0] + i];
+        if (r->iv) r->iv[i * shape.dims[1] + j] = base->iv[j * shape.dims[0] + i];
+      }
+    r->exact = base->exact;
+    ref_free(base);
+    *rout = r;
+    return;
+  }
+  if (f == SH_STRIDED) {
+    /* base [2*rows, cols + 3]; take rows ::2 and columns reversed from cols-1+... */
+    int64_t R = shape.dims[0], C = shape.dims[1];
+    ref_array *base = ref_new_shape(MX_SHAPE(2 * R, C + 3), dt);
+    ref_fill(base, d, seed);
+    mx_array *b = ref_to_mx(base);
+    int64_t start[2] = {0, C}, stop[2] = {MX_END, 0}, step[2] = {2, -1};
+    *out = mx_slice(b, 2, start, stop, step); /* rows 0,2,..; columns C, C-1, ..., 1 */
+    ref_array *r = ref_new_shape(shape, dt);
+    for (int64_t i = 0; i < R; i++)
+      for (int64_t j = 0; j < C; j++) {
+        int64_t src = (2 * i) * (C + 3) + (C - j);
+        r->re[i * C + j] = base->re[src];
+        if (r->im) r->im[i * C + j] = base->im[src];
+        if (r->iv) r->iv[i * C + j] = base->iv[src];
+      }
+    r->exact = base->exact;
+    ref_free(base);
+    *rout = r;
+    return;
+  }
+  ref_array *r = ref_new_shape(shape, dt);
+  ref_fill(r, d, seed);
+  *out = ref_to_mx(r);
+  *rout = r;
+}
+
+/* Elementwise reference with broadcasting. */
+static ref_array *elementwise_ref(const sweep_op *op, ref_array *const *in, int nin, mx_dtype odt) {
+  int nd = 0;
+  int64_t shape[MX_MAX_DIMS];
+  for (int k = 0; k < nin; k++)
+    if (in[k]->ndim > nd) nd = in[k]->ndim;
+  for (int i = 0; i < nd; i++) {
+    shape[i] = 1;
+    for (int k = 0; k < nin; k++) {
+      int j = i - (nd - in[k]->ndim);
+      if (j >= 0 && in[k]->shape[j] != 1) shape[i] = in[k]->shape[j];
+    }
+  }
+  ref_array *r = ref_new(nd, shape, odt);
+  mx_dtype idt = in[0]->dtype;
+  bool int_in = idt == MX_BOOL || mx_dtype_is_integer(idt);
+  int bits = idt == MX_BOOL ? 1 : (int)mx_dtype_size(idt) * 8;
+  bool is_signed = mx_dtype_is_signed(idt);
+  bool use_int = int_in && ((nin == 1 && op->refi1) || (nin == 2 && op->refi2));
+  int64_t idx[MX_MAX_DIMS];
+  for (int64_t f = 0; f < r->size; f++) {
+    ref_unflat(r, f, idx);
+    double re[3], im[3];
+    int64_t iv[3];
+    for (int k = 0; k < nin; k++) {
+      int64_t off = 0;
+      for (int j = 0; j < in[k]->ndim; j++) {
+        int i = j + (nd - in[k]->ndim);
+        off = off * in[k]->shape[j] + (in[k]->shape[j] == 1 ? 0 : idx[i]);
+      }
+      re[k] = in[k]->re[off];
+      im[k] = in[k]->im ? in[k]->im[off] : 0;
+      iv[k] = in[k]->iv ? in[k]->iv[off] : (int64_t)re[k];
+    }
+    if (use_int) {
+      int64_t v = nin == 1 ? op->refi1(iv[0], bits, is_signed) : op->refi2(iv[0], iv[1], bits, is_signed);
+      int obits = odt == MX_BOOL ? 1 : (int)mx_dtype_size(odt) * 8;
+      bool osigned = mx_dtype_is_signed(odt);
+      if (obits == 1) {
+        v = v != 0;
+      } else if (obits < 64) { /* wrap to the output width */
+        uint64_t m = (uint64_t)v & ((1ull << obits) - 1);
+        v = (osigned && (m >> (obits - 1))) ? (int64_t)(m | ~((1ull << obits) - 1)) : (int64_t)m;
+      }
+      r->re[f] = osigned ? (double)v : (double)(uint64_t)v;
+      if (r->iv) r->iv[f] = v;
+      r->exact = r->iv != NULL;
+    } else if (op->ref1c && (in[0]->im || odt == MX_COMPLEX64)) {
+      double orr, oi;
+      op->ref1c(re[0], im[0], &orr, &oi);
+      r->re[f] = orr;
+      if (r->im) r->im[f] = oi;
+    } else if (op->ref2c && (in[0]->im || odt == MX_COMPLEX64)) {
+      double x[2] = {re[0], im[0]}, y[2] = {re[1], im[1]}, o[2];
+      op->ref2c(x, y, o);
+      r->re[f] = o[0];
+      if (r->im) r->im[f] = o[1];
+    } else if (op->ref1) {
+      r->re[f] = op->ref1(re[0]);
+    } else if (op->ref2) {
+      r->re[f] = op->ref2(re[0], re[1]);
+    }
+  }
+  return r;
+}
+
+static const unsigned families[] = {SH_SCALAR, SH_EMPTY, SH_VECTOR, SH_MATRIX, SH_3D,
+                                    SH_TRANSPOSED, SH_STRIDED, SH_BROADCAST, SH_LARGE};
+static const char *family_name(unsigned f) {
+  switch (f) {
+    case SH_SCALAR: return "scalar";
+    case SH_EMPTY: return "empty";
+    case SH_VECTOR: return "vector";
+    case SH_MATRIX: return "matrix";
+    case SH_3D: return "3d";
+    case SH_TRANSPOSED: return "transposed";
+    case SH_STRIDED: return "strided";
+    case SH_BROADCAST: return "broadcast";
+    default: return "large";
+  }
+}
+
+void sweep_run(const sweep_op *op) {
+  unsigned shapes = op->shapes ? op->shapes : SH_ALL;
+  for (int dti = 0; dti < MX_NUM_DTYPES; dti++) {
+    mx_dtype dt = (mx_dtype)dti;
+    mx_scope scope = mx_scope_begin();
+    if (!(op->dtypes & DT(dt))) {
+      /* rejected dtype: a clear error, never a crash or garbage */
+      mx_array *in[3];
+      for (int k = 0; k < op->nin; k++) in[k] = mx_zeros(MX_SHAPE(2, 3), dt);
+      mx_array *r = op->build(in);
+      if (!mx_is_error(r))
+        FAIL("%s(%s): accepted a dtype it should reject (result %s)", op->name, mx_dtype_name(dt),
+             mx_dtype_name(mx_array_dtype(r)));
+      else if (!strstr(mx_array_error(r), "mx_"))
+        FAIL("%s(%s): error message does not name the op: %s", op->name, mx_dtype_name(dt),
+             mx_array_error(r));
+      mx_clear_error();
+      mx_scope_end(scope);
+      continue;
+    }
+    mx_dtype odt = op->out_dtype ? op->out_dtype(dt) : dt;
+    for (size_t fi = 0; fi < sizeof families / sizeof families[0]; fi++) {
+      unsigned f = families[fi];
+      if (!(shapes & f)) continue;
+      mx_shape s[3];
+      if (!sweep_shapes(f, op->nin, s)) continue;
+      mx_array *in[3];
+      ref_array *rin[3];
+      for (int k = 0; k < op->nin; k++) {
+        domain d = (op->int_dom_dtypes & DT(dt)) ? DOM_INT_EDGE : op->dom[k];
+        make_input(f, s[k], dt, d, (uint64_t)(fi * 131 + (unsigned)k * 17 + (unsigned)dti * 7 + 1),
+                   &in[k], &rin[k]);
+      }
+      mx_array *got = op->build(in);
+      ref_array *want = op->ref ? op->ref(rin, odt) : elementwise_ref(op, rin, op->nin, odt);
+      char label[160];
+      snprintf(label, sizeof label, "%s(%s, %s)", op->name, mx_dtype_name(dt), family_name(f));
+      double tol = op->tol > 0 ? op->tol : 1;
+      if ((dt == MX_FLOAT16 || dt == MX_BFLOAT16) && op->tol_half > 0) tol = op->tol_half;
+      if (want) ref_check(got, want, tol, label);
+      ref_free(want);
+      for (int k = 0; k < op->nin; k++) ref_free(rin[k]);
+    }
+    mx_scope_end(scope);
+  }
+}
