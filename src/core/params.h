@@ -72,11 +72,13 @@ typedef union mx_params {
     int axes[MX_MAX_DIMS];
     int64_t slice_sizes[MX_MAX_DIMS];
     mx_scatter_mode mode;
+    const char *op; /* the public op (a string literal) named in kernel errors; may be NULL */
   } gather;
   /* TAKE_ALONG_AXIS, SCATTER_ALONG_AXIS */
   struct {
     int axis;
     mx_scatter_mode mode;
+    const char *op; /* as gather.op */
   } along;
   /* SORT, ARGSORT, PARTITION, ARGPARTITION: normalized axis, normalized kth */
   struct {

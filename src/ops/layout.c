@@ -58,11 +58,6 @@ static bool infer_slice(mx_prim prim, mx_array *const *in, int n, const mx_param
   return true;
 }
 
-static int64_t slice_len(int64_t start, int64_t stop, int64_t step) {
-  if (step > 0) return stop > start ? (stop - start + step - 1) / step : 0;
-  return start > stop ? (start - stop + (-step) - 1) / (-step) : 0;
-}
-
 static bool infer_diagonal(mx_prim prim, mx_array *const *in, int n, const mx_params *p,
                            int *ndim, int64_t *shape, mx_dtype *dtype, char *err,
                            size_t errlen) {
@@ -399,47 +394,14 @@ mx_array *mx_contiguous(mx_array *a) {
 
 /* ---- slicing (a view) ---- */
 
-/* Python's slice.indices(): normalized start and the length, for one axis of size n. */
-static void norm_slice(int64_t n, int64_t start, int64_t stop, int64_t step, int64_t *s_out,
-                       int64_t *len_out) {
-  int64_t s, e;
-  if (step > 0) {
-    s = start == MX_END ? 0 : (start < 0 ? start + n : start);
-    e = stop == MX_END ? n : (stop < 0 ? stop + n : stop);
-    s = s < 0 ? 0 : (s > n ? n : s);
-    e = e < 0 ? 0 : (e > n ? n : e);
-  } else {
-    s = start == MX_END ? n - 1 : (start < 0 ? start + n : start);
-    e = stop == MX_END ? -1 : (stop < 0 ? stop + n : stop);
-    s = s < -1 ? -1 : (s > n - 1 ? n - 1 : s);
-    e = e < -1 ? -1 : (e > n - 1 ? n - 1 : e);
-  }
-  *s_out = s;
-  *len_out = slice_len(s, e, step);
-}
-
 mx_array *mx_slice(mx_array *a, int n, const int64_t *start, const int64_t *stop,
                    const int64_t *step) {
   MXI_CHECK("slice", a);
-  if (n < 0 || n > a->ndim)
-    return mxi_error("slice", "%d axes sliced on an array with %d dimensions", n, a->ndim);
   mx_params p;
-  memset(&p, 0, sizeof p);
-  bool identity = true;
-  for (int i = 0; i < a->ndim; i++) {
-    p.slice.start[i] = 0;
-    p.slice.step[i] = 1;
-    p.slice.len[i] = a->shape[i];
-    if (i >= n) continue;
-    int64_t k = step ? step[i] : 1;
-    if (k == 0) return mxi_error("slice", "step is 0 on axis %d", i);
-    int64_t s, len;
-    norm_slice(a->shape[i], start ? start[i] : MX_END, stop ? stop[i] : MX_END, k, &s, &len);
-    p.slice.start[i] = s;
-    p.slice.step[i] = k;
-    p.slice.len[i] = len;
-    identity &= s == 0 && k == 1 && len == a->shape[i];
-  }
+  bool identity;
+  char err[200];
+  if (!mxi_slice_params(a, n, start, stop, step, &p, &identity, err, sizeof err))
+    return mxi_error("slice", "%s", err);
   if (identity) return a;
   return mxi_apply(MX_PRIM_SLICE, 1, &a, &p);
 }

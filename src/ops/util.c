@@ -75,3 +75,59 @@ mx_params mxi_shape_params(int ndim, const int64_t *dims) {
   for (int i = 0; i < ndim; i++) p.shape.dims[i] = dims[i];
   return p;
 }
+
+static int64_t slice_len(int64_t start, int64_t stop, int64_t step) {
+  /* written so that a huge step cannot overflow */
+  if (step > 0) return stop > start ? (stop - start - 1) / step + 1 : 0;
+  return start > stop ? (start - stop - 1) / (-step) + 1 : 0;
+}
+
+/* Python's slice.indices(): normalized start and the length, for one axis of size n. */
+static void norm_slice(int64_t n, int64_t start, int64_t stop, int64_t step, int64_t *s_out,
+                       int64_t *len_out) {
+  int64_t s, e;
+  if (step > 0) {
+    s = start == MX_END ? 0 : (start < 0 ? start + n : start);
+    e = stop == MX_END ? n : (stop < 0 ? stop + n : stop);
+    s = s < 0 ? 0 : (s > n ? n : s);
+    e = e < 0 ? 0 : (e > n ? n : e);
+  } else {
+    s = start == MX_END ? n - 1 : (start < 0 ? start + n : start);
+    e = stop == MX_END ? -1 : (stop < 0 ? stop + n : stop);
+    s = s < -1 ? -1 : (s > n - 1 ? n - 1 : s);
+    e = e < -1 ? -1 : (e > n - 1 ? n - 1 : e);
+  }
+  *s_out = s;
+  *len_out = slice_len(s, e, step);
+}
+
+bool mxi_slice_params(const mx_array *a, int n, const int64_t *start, const int64_t *stop,
+                      const int64_t *step, mx_params *p, bool *identity, char *err,
+                      size_t errlen) {
+  if (n < 0 || n > a->ndim) {
+    snprintf(err, errlen, "%d axes sliced on an array with %d dimensions", n, a->ndim);
+    return false;
+  }
+  memset(p, 0, sizeof *p);
+  *identity = true;
+  for (int i = 0; i < a->ndim; i++) {
+    p->slice.start[i] = 0;
+    p->slice.step[i] = 1;
+    p->slice.len[i] = a->shape[i];
+    if (i >= n) continue;
+    int64_t k = step ? step[i] : 1;
+    if (k == 0) {
+      snprintf(err, errlen, "step is 0 on axis %d", i);
+      return false;
+    }
+    if (k == INT64_MIN) k = -INT64_MAX; /* -k must not overflow; same elements are taken */
+    int64_t s, len;
+    norm_slice(a->shape[i], start ? start[i] : MX_END, stop ? stop[i] : MX_END, k, &s, &len);
+    if (len <= 1) k = k > 0 ? 1 : -1; /* same elements; keeps stride * step from overflowing */
+    p->slice.start[i] = s;
+    p->slice.step[i] = k;
+    p->slice.len[i] = len;
+    *identity &= s == 0 && k == 1 && len == a->shape[i];
+  }
+  return true;
+}

@@ -33,5 +33,12 @@ mx_dtype mxi_float_of(mx_dtype dt);
 
 /* Params helpers. */
 mx_params mxi_shape_params(int ndim, const int64_t *dims);
+/* NumPy basic slicing of the first n axes of a (start/stop may be MX_END; NULL arrays mean all
+ * MX_END, step NULL means all 1) into SLICE params: normalized like Python's slice.indices().
+ * Sets *identity when the slice takes all of a. On a bad argument writes a message to err and
+ * returns false. Shared by mx_slice and mx_slice_update. */
+bool mxi_slice_params(const mx_array *a, int n, const int64_t *start, const int64_t *stop,
+                      const int64_t *step, mx_params *p, bool *identity, char *err,
+                      size_t errlen);
 
 #endif

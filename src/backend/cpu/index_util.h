@@ -1,0 +1,124 @@
+/* index_util.h — what the CPU indexing kernels share: reading index values of any integer
+ * dtype, an n-d walker over arrays of one shape with their own strides, and recording the first
+ * bad index found by parallel workers. */
+#ifndef MX_CPU_INDEX_UTIL_H
+#define MX_CPU_INDEX_UTIL_H
+
+#include <stdatomic.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cpu.h"
+
+/* Reads the index at p. false when no array could have it (a uint64 above INT64_MAX). */
+static inline bool mxi_load_index(const char *p, mx_dtype dt, int64_t *v) {
+  switch (dt) {
+    case MX_UINT8: *v = *(const uint8_t *)p; return true;
+    case MX_UINT16: *v = *(const uint16_t *)p; return true;
+    case MX_UINT32: *v = *(const uint32_t *)p; return true;
+    case MX_UINT64: {
+      uint64_t u = *(const uint64_t *)p;
+      *v = u > (uint64_t)INT64_MAX ? -1 : (int64_t)u;
+      return u <= (uint64_t)INT64_MAX;
+    }
+    case MX_INT8: *v = *(const int8_t *)p; return true;
+    case MX_INT16: *v = *(const int16_t *)p; return true;
+    case MX_INT32: *v = *(const int32_t *)p; return true;
+    case MX_INT64: *v = *(const int64_t *)p; return true;
+    default: *v = 0; return false; /* constructors only let integer indices through */
+  }
+}
+
+/* Normalizes a loaded index for an axis of size dim (negative counts from the end) such that a
+ * block of `block` elements starting there fits. */
+static inline bool mxi_norm_index(bool loaded, int64_t *v, int64_t dim, int64_t block) {
+  if (!loaded) return false;
+  if (*v < 0) *v += dim;
+  return *v >= 0 && *v < dim && *v <= dim - block;
+}
+
+/* Writes the index stored at p (its dtype's own notation) into buf. */
+static inline void mxi_index_str(char *buf, size_t len, const char *p, mx_dtype dt) {
+  if (dt == MX_UINT64)
+    snprintf(buf, len, "%llu", (unsigned long long)*(const uint64_t *)p);
+  else {
+    int64_t v;
+    mxi_load_index(p, dt, &v);
+    snprintf(buf, len, "%lld", (long long)v);
+  }
+}
+
+/* Walks a shape in row-major order keeping a byte offset per operand. */
+#define MXI_WALK_OPS (MX_MAX_DIMS + 2)
+typedef struct mxi_walk {
+  int nd, nops;
+  int64_t shape[MX_MAX_DIMS];
+  int64_t strides[MXI_WALK_OPS][MX_MAX_DIMS];
+  int64_t idx[MX_MAX_DIMS];
+  int64_t off[MXI_WALK_OPS];
+} mxi_walk;
+
+/* Positions w at flat element f (the shape must not be empty). */
+static inline void mxi_walk_seek(mxi_walk *w, int64_t f) {
+  for (int k = 0; k < w->nops; k++) w->off[k] = 0;
+  for (int i = w->nd - 1; i >= 0; i--) {
+    int64_t q = f % w->shape[i];
+    f /= w->shape[i];
+    w->idx[i] = q;
+    for (int k = 0; k < w->nops; k++) w->off[k] += q * w->strides[k][i];
+  }
+}
+
+static inline void mxi_walk_next(mxi_walk *w) {
+  for (int i = w->nd - 1; i >= 0; i--) {
+    for (int k = 0; k < w->nops; k++) w->off[k] += w->strides[k][i];
+    if (++w->idx[i] < w->shape[i]) return;
+    for (int k = 0; k < w->nops; k++) w->off[k] -= w->strides[k][i] * w->shape[i];
+    w->idx[i] = 0;
+  }
+}
+
+/* The first failing position reported by any worker (INT64_MAX: none). */
+static inline void mxi_note_bad(_Atomic int64_t *bad, int64_t pos) {
+  int64_t cur = atomic_load(bad);
+  while (pos < cur && !atomic_compare_exchange_weak(bad, &cur, pos)) {
+  }
+}
+
+/* Copies one element of itemsize bytes. */
+static inline void mxi_copy_elem(char *dst, const char *src, size_t itemsize) {
+  switch (itemsize) {
+    case 1: *(uint8_t *)dst = *(const uint8_t *)src; break;
+    case 2: *(uint16_t *)dst = *(const uint16_t *)src; break;
+    case 4: *(uint32_t *)dst = *(const uint32_t *)src; break;
+    case 8: *(uint64_t *)dst = *(const uint64_t *)src; break;
+    default: memcpy(dst, src, itemsize); break;
+  }
+}
+
+/* The positions that GATHER and SCATTER index: n index arrays of one shape I, index k selecting
+ * along axis axes[k] of a target of shape dims and byte strides, where a block of block[axis]
+ * elements must fit. */
+typedef struct mxi_index_set {
+  int n;
+  mx_array *const *idx;
+  const int *axes;
+  const int64_t *dims, *block, *strides;
+  const mx_array *extra; /* optional: an array whose leading dims (I) are walked too */
+  const char *op;        /* the public op named in errors (NULL: the primitive's) */
+} mxi_index_set;
+
+/* Byte offsets into the target (offs) and into extra (xoffs, when extra is set) of each of the
+ * nI positions of I, checking every index. On a bad index fails out with a message naming the
+ * index and returns false (offs is then partly written; nothing else is touched). */
+bool mxi_index_offsets(mx_array *out, const mxi_index_set *s, int64_t nI, int64_t *offs,
+                       int64_t *xoffs);
+
+/* Fails out for the bad index at flat position bad of idx (along-axis kernels). */
+void mxi_along_fail(mx_array *out, mx_array *idx, int ax, int64_t dim, int64_t bad,
+                    const char *op);
+
+/* SCATTER and SCATTER_ALONG_AXIS (k_scatter.c), registered by mxi_cpu_register_indexing. */
+void mxi_cpu_register_scatter(mx_kernel_fn *k);
+
+#endif
