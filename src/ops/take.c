@@ -25,10 +25,15 @@ mx_array *mx_take(mx_array *a, mx_array *indices, int axis) {
    * views. */
   int64_t pre = mxi_shape_size(ax, a->shape), n = a->shape[ax];
   int64_t post = mxi_shape_size(a->ndim - ax - 1, a->shape + ax + 1);
+  if (n == 0 && indices->size > 0) { /* NumPy: no index is valid */
+    char s1[MXI_SHAPE_STR_LEN];
+    return mxi_error(op, "cannot take %lld elements from the empty axis %d of an array of shape %s",
+                     (long long)indices->size, ax, mxi_shape_str(s1, sizeof s1, a->ndim, a->shape));
+  }
   mx_array *a3 = mx_reshape(a, MX_SHAPE(pre, n, post));
   mx_array *i1 = mx_reshape(indices, MX_SHAPE(indices->size));
   int gax = 1;
-  int64_t sizes[3] = {pre, 1, post};
+  int64_t sizes[3] = {pre, n > 0 ? 1 : 0, post};
   mx_array *g = mxi_gather(op, a3, 1, &i1, &gax, sizes);
   if (pre > 1) g = mx_transpose(g, MX_AXES(1, 0, 2, 3));
   mx_shape s = {.ndim = 0};
