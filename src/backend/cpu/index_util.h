@@ -114,7 +114,8 @@ typedef struct mxi_index_set {
 bool mxi_index_offsets(mx_array *out, const mxi_index_set *s, int64_t nI, int64_t *offs,
                        int64_t *xoffs);
 
-/* Fails out for the bad index at flat position bad of idx (along-axis kernels). */
+/* Fails out for the bad index of idx at bad = row * idx->shape[ax] + j (along-axis kernels:
+ * j along ax, row over the other axes). */
 void mxi_along_fail(mx_array *out, mx_array *idx, int ax, int64_t dim, int64_t bad,
                     const char *op);
 

@@ -182,8 +182,10 @@ static mx_status k_take_along(mx_array *out, mx_array *const *in, int n, const m
 
 void mxi_along_fail(mx_array *out, mx_array *idx, int ax, int64_t dim, int64_t bad,
                     const char *op) {
-  int64_t off = 0, f = bad;
+  /* bad = row * len + j: j along ax, row over the other axes (row-major) */
+  int64_t len = idx->shape[ax], f = bad / len, off = (bad % len) * idx->strides[ax];
   for (int i = idx->ndim - 1; i >= 0; i--) {
+    if (i == ax) continue;
     off += (f % idx->shape[i]) * idx->strides[i];
     f /= idx->shape[i];
   }
