@@ -285,3 +285,34 @@ TEST(device_queries) {
   CHECK_STR(buf, "cpu");
   CHECK(mx_synchronize(mx_device_stream(cpu)) == MX_OK);
 }
+
+TEST(out_of_memory_is_an_error_not_a_crash) {
+  mx_array *huge = mx_zeros(MX_SHAPE((int64_t)1 << 41), MX_FLOAT32); /* 8 TiB */
+  CHECK(mx_eval(huge) == MX_ERROR);
+  CHECK(mx_last_error() && strstr(mx_last_error(), "out of memory"));
+  mx_clear_error();
+  /* a limit makes allocations past it fail the same way */
+  mx_memory_set_limit(mx_cpu_device(), active_bytes() + (1 << 20));
+  mx_array *big = mx_ones(MX_SHAPE(1 << 20), MX_FLOAT32);
+  CHECK(mx_eval(big) == MX_ERROR);
+  mx_memory_set_limit(mx_cpu_device(), 0);
+  mx_clear_error();
+  /* and the process goes on */
+  CHECK_CLOSE(mx_item_f64(mx_sum(mx_ones(MX_SHAPE(1 << 20), MX_FLOAT32), MX_ALL_AXES, false)), 1 << 20, 0, 0);
+}
+
+TEST(host_cache_reuses_large_blocks) {
+  mx_device cpu = mx_cpu_device();
+  mx_memory_clear_cache(cpu);
+  for (int i = 0; i < 3; i++) {
+    mx_scope s = mx_scope_begin();
+    CHECK_OK(mx_exp(mx_ones(MX_SHAPE(1 << 20), MX_FLOAT32)));
+    mx_scope_end(s);
+  }
+  mx_memory_stats st;
+  mx_memory_stats_get(cpu, &st);
+  CHECK(st.cached >= (size_t)4 << 20);
+  mx_memory_clear_cache(cpu);
+  mx_memory_stats_get(cpu, &st);
+  CHECK_INT(st.cached, 0);
+}

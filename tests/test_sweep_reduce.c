@@ -1,6 +1,7 @@
 /* test_sweep_reduce.c — the op sweep for reductions (sum, prod, mean, var, std, max, min, all,
  * any, logsumexp, argmax, argmin) over several axis sets, keepdims on and off, against float64
  * references (integer sums and products exact, with wrap-around). */
+#include "core/convert.h"
 #include "sweep.h"
 
 typedef enum { R_SUM, R_PROD, R_MEAN, R_VAR, R_STD, R_MAX, R_MIN, R_ALL, R_ANY, R_LSE, R_ARGMAX, R_ARGMIN } rop;
@@ -112,7 +113,7 @@ static ref_array *ref(ref_array *const *in, mx_dtype odt) {
     }
     of[f] = o;
     double v = a->re[f], vi = a->im ? a->im[f] : 0;
-    int64_t iv = a->iv ? a->iv[f] : (int64_t)v;
+    int64_t iv = a->iv ? a->iv[f] : mxi_sat_int64_t(v);
     s[o] += v;
     sim[o] += vi;
     double nr = pr[o] * v - pim[o] * vi;
@@ -171,7 +172,7 @@ static ref_array *ref(ref_array *const *in, mx_dtype odt) {
       }
       out = mx_dtype_is_signed(odt) ? (double)(int64_t)u : (double)u;
     } else if (r->iv) {
-      r->iv[o] = (int64_t)out;
+      r->iv[o] = mxi_sat_int64_t(out);
       r->exact = true;
     }
     r->re[o] = out;

@@ -111,6 +111,7 @@ void mxi_set_device_hooks(const mx_device_hooks *hooks);
 void mxi_host_stats(mx_memory_stats *out);
 void mxi_host_reset_peak(void);
 void mxi_host_set_limit(size_t limit);
+void mxi_host_clear_cache(void);
 
 /* ---- small helpers (shape.c) ---- */
 int64_t mxi_shape_size(int ndim, const int64_t *shape);
