@@ -57,7 +57,7 @@ static double r_zero(double x) { (void)x; return 0; }
 
 #define CX(name, expr)                                                        \
   static void name(double re, double im, double *o_re, double *o_im) {        \
-    double complex z = CMPLX(re, im), w = (expr);                             \
+    double complex z = ref_cmplx(re, im), w = (expr);                             \
     (void)z;                                                                  \
     *o_re = creal(w);                                                         \
     *o_im = cimag(w);                                                         \
@@ -101,17 +101,17 @@ static double r_lxor(double x, double y) { return (x != 0) != (y != 0); }
 static void c_add(const double *x, const double *y, double *o) { o[0] = x[0] + y[0]; o[1] = x[1] + y[1]; }
 static void c_sub(const double *x, const double *y, double *o) { o[0] = x[0] - y[0]; o[1] = x[1] - y[1]; }
 static void c_mul(const double *x, const double *y, double *o) {
-  double complex r = CMPLX(x[0], x[1]) * CMPLX(y[0], y[1]);
+  double complex r = ref_cmplx(x[0], x[1]) * ref_cmplx(y[0], y[1]);
   o[0] = creal(r);
   o[1] = cimag(r);
 }
 static void c_div(const double *x, const double *y, double *o) {
-  double complex r = CMPLX(x[0], x[1]) / CMPLX(y[0], y[1]);
+  double complex r = ref_cmplx(x[0], x[1]) / ref_cmplx(y[0], y[1]);
   o[0] = creal(r);
   o[1] = cimag(r);
 }
 static void c_pow(const double *x, const double *y, double *o) {
-  double complex r = cpow(CMPLX(x[0], x[1]), CMPLX(y[0], y[1]));
+  double complex r = cpow(ref_cmplx(x[0], x[1]), ref_cmplx(y[0], y[1]));
   o[0] = creal(r);
   o[1] = cimag(r);
 }

@@ -1,13 +1,94 @@
 /* buffer.c — reference-counted memory with a host copy and/or a device copy, and the host
- * allocator's statistics and limit. */
+ * allocator: large blocks are cached for reuse (a training loop allocates the same sizes every
+ * step, and fresh large blocks cost page faults), with statistics and an optional limit. */
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "internal.h"
 
 static _Atomic size_t host_active, host_peak, host_limit;
 static const mx_device_hooks *hooks;
+
+/* ---- the cache of large host blocks ---- */
+#define CACHE_MIN ((size_t)1 << 20) /* smaller blocks go straight to malloc, which caches them */
+#define CACHE_SLOTS 64
+
+static struct {
+  pthread_mutex_t mu;
+  struct {
+    size_t size;
+    void *ptr;
+  } blocks[CACHE_SLOTS];
+  int n;
+  size_t bytes, limit;
+} cache = {.mu = PTHREAD_MUTEX_INITIALIZER};
+
+static size_t cache_limit(void) {
+  if (!cache.limit) { /* a quarter of physical memory, at most 4 GiB */
+    long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGESIZE);
+    size_t ram = pages > 0 && page > 0 ? (size_t)pages * (size_t)page : (size_t)8 << 30;
+    cache.limit = ram / 4 < ((size_t)4 << 30) ? ram / 4 : (size_t)4 << 30;
+  }
+  return cache.limit;
+}
+
+static size_t block_size(size_t nbytes) {
+  size_t r = (nbytes + 63) & ~(size_t)63; /* aligned_alloc wants a multiple of the alignment */
+  if (r >= CACHE_MIN) r = (r + 4095) & ~(size_t)4095;
+  return r ? r : 64;
+}
+
+static void *host_alloc(size_t size) {
+  if (size >= CACHE_MIN) {
+    pthread_mutex_lock(&cache.mu);
+    for (int i = cache.n - 1; i >= 0; i--)
+      if (cache.blocks[i].size == size) {
+        void *p = cache.blocks[i].ptr;
+        cache.blocks[i] = cache.blocks[--cache.n];
+        cache.bytes -= size;
+        pthread_mutex_unlock(&cache.mu);
+        return p;
+      }
+    pthread_mutex_unlock(&cache.mu);
+  }
+  void *p = aligned_alloc(64, size);
+  if (!p && cache.n > 0) { /* out of memory: give the cache back and try once more */
+    mx_memory_clear_cache(mx_cpu_device());
+    p = aligned_alloc(64, size);
+  }
+  return p;
+}
+
+static void host_free(void *p, size_t size) {
+  if (size >= CACHE_MIN) {
+    pthread_mutex_lock(&cache.mu);
+    if (size <= cache_limit()) {
+      while (cache.n == CACHE_SLOTS || cache.bytes + size > cache_limit()) { /* evict oldest */
+        free(cache.blocks[0].ptr);
+        cache.bytes -= cache.blocks[0].size;
+        memmove(&cache.blocks[0], &cache.blocks[1], (size_t)(--cache.n) * sizeof cache.blocks[0]);
+      }
+      cache.blocks[cache.n].size = size;
+      cache.blocks[cache.n++].ptr = p;
+      cache.bytes += size;
+      pthread_mutex_unlock(&cache.mu);
+      return;
+    }
+    pthread_mutex_unlock(&cache.mu);
+  }
+  free(p);
+}
+
+void mxi_host_clear_cache(void) {
+  pthread_mutex_lock(&cache.mu);
+  for (int i = 0; i < cache.n; i++) free(cache.blocks[i].ptr);
+  cache.n = 0;
+  cache.bytes = 0;
+  pthread_mutex_unlock(&cache.mu);
+}
 
 void mxi_set_device_hooks(const mx_device_hooks *h) { hooks = h; }
 
@@ -21,14 +102,13 @@ static void note_alloc(size_t n) {
 mx_buffer *mxi_buffer_alloc_host(size_t nbytes) {
   size_t limit = atomic_load(&host_limit);
   if (limit && atomic_load(&host_active) + nbytes > limit) return NULL;
-  /* 64-byte alignment for vector loads; size rounded up as aligned_alloc requires */
-  size_t rounded = (nbytes + 63) & ~(size_t)63;
-  if (rounded < nbytes) return NULL; /* overflow */
-  void *p = aligned_alloc(64, rounded ? rounded : 64);
+  size_t size = block_size(nbytes);
+  if (size < nbytes) return NULL; /* overflow */
+  void *p = host_alloc(size); /* 64-byte aligned for vector loads */
   if (!p) return NULL;
   mx_buffer *b = calloc(1, sizeof *b);
   if (!b) {
-    free(p);
+    host_free(p, size);
     return NULL;
   }
   b->refcount = 1;
@@ -60,7 +140,7 @@ void mxi_buffer_release(mx_buffer *b) {
   if (b->user_memory) {
     if (b->free_fn) b->free_fn(b->host, b->free_ctx);
   } else if (b->host) {
-    free(b->host);
+    host_free(b->host, block_size(b->nbytes));
     atomic_fetch_sub(&host_active, b->nbytes);
   }
   free(b);
@@ -77,6 +157,9 @@ void mxi_host_stats(mx_memory_stats *out) {
   out->active = atomic_load(&host_active);
   out->peak = atomic_load(&host_peak);
   out->limit = atomic_load(&host_limit);
+  pthread_mutex_lock(&cache.mu);
+  out->cached = cache.bytes;
+  pthread_mutex_unlock(&cache.mu);
 }
 void mxi_host_reset_peak(void) { atomic_store(&host_peak, atomic_load(&host_active)); }
 void mxi_host_set_limit(size_t limit) { atomic_store(&host_limit, limit); }
@@ -84,8 +167,7 @@ void mxi_host_set_limit(size_t limit) { atomic_store(&host_limit, limit); }
 /* Host memory the CUDA backend fills from the device: accounted like any host buffer. */
 bool mxi_buffer_ensure_host_alloc(mx_buffer *b) {
   if (b->host) return true;
-  size_t rounded = (b->nbytes + 63) & ~(size_t)63;
-  b->host = aligned_alloc(64, rounded ? rounded : 64);
+  b->host = host_alloc(block_size(b->nbytes));
   if (!b->host) return false;
   note_alloc(b->nbytes);
   return true;

@@ -38,6 +38,15 @@ static inline uint64_t mxi_sat_uint64_t(double x) {
   return (uint64_t)x;
 }
 
+/* CMPLXF without relying on compiler builtins (clang lacks them): C11 lays out a complex as an
+ * array of two reals. */
+static inline float complex mxi_cmplxf(float re, float im) {
+  float complex z;
+  ((float *)&z)[0] = re;
+  ((float *)&z)[1] = im;
+  return z;
+}
+
 /* Reads element of dtype dt at p as a double (complex: real part). */
 static inline double mxi_load_f64(const void *p, mx_dtype dt) {
   switch (dt) {

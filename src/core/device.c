@@ -95,5 +95,8 @@ void mx_memory_set_limit(mx_device d, size_t limit) {
 
 void mx_memory_clear_cache(mx_device d) {
   mx_backend *be = mxi_backend(d.type);
-  if (d.type != MX_CPU && be && be->clear_cache) be->clear_cache(d.index);
+  if (d.type == MX_CPU)
+    mxi_host_clear_cache();
+  else if (be && be->clear_cache)
+    be->clear_cache(d.index);
 }

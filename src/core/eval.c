@@ -24,6 +24,7 @@ typedef struct vec {
 
 static _Thread_local vec order, stack; /* reused between evals: no allocation per eval */
 static _Atomic uint32_t epoch_counter;
+_Thread_local uint64_t mxi_nodes_run; /* for tests: how many nodes evaluation ran */
 
 static void vec_push(vec *s, const void *item, size_t size) {
   if (s->n == s->cap) {
@@ -187,6 +188,7 @@ mx_status mx_eval_many(int n, mx_array *const *arrays) {
     mx_array *a = nodes[i];
     mark_donors(a);
     run_node(a);
+    mxi_nodes_run++;
     a->scratch |= MXI_SCR_COMPUTED;
     after_node(a);
   }

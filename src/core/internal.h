@@ -74,6 +74,10 @@ void *mxi_host_ptr(mx_array *a);
 /* Drops a's node (inputs, params): a becomes a leaf holding its data. */
 void mxi_detach(mx_array *a);
 
+/* Nodes run by evaluation on this thread (eval.c): lets tests check that shared subgraphs are
+ * computed once. */
+extern _Thread_local uint64_t mxi_nodes_run;
+
 /* ---- errors (error.c) ---- */
 /* A new error array, "op: message", recorded as the thread's last error. Owned by the scope. */
 mx_array *mxi_error(const char *op, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -107,6 +111,7 @@ void mxi_set_device_hooks(const mx_device_hooks *hooks);
 void mxi_host_stats(mx_memory_stats *out);
 void mxi_host_reset_peak(void);
 void mxi_host_set_limit(size_t limit);
+void mxi_host_clear_cache(void);
 
 /* ---- small helpers (shape.c) ---- */
 int64_t mxi_shape_size(int ndim, const int64_t *shape);

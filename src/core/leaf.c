@@ -85,7 +85,7 @@ mx_array *mx_scalar_typed(double value, mx_dtype dtype) {
 }
 
 mx_array *mx_scalar_complex(float re, float im) {
-  float complex z = CMPLXF(re, im);
+  float complex z = mxi_cmplxf(re, im);
   return mx_array_new(&z, MX_SCALAR_SHAPE, MX_COMPLEX64);
 }
 

@@ -190,63 +190,90 @@ static void choose_format(const walk *w, fmt *f) {
   f->width = s.width;
 }
 
-typedef struct emitter {
-  sbuf *b;
-  const fmt *f;
-  const walk *w;
-  size_t indent; /* column of the first element of a row */
-  size_t line_start;
-} emitter;
-
-static void pad_elem(emitter *e, const char *p) {
-  char t[96], padded[128];
-  format_elem(t, sizeof t, p, e->f);
-  snprintf(padded, sizeof padded, "%*s", e->f->width, t);
-  puts_(e->b, padded);
+/* NumPy's _formatArray: each block is built as a string whose first line starts with its
+ * hanging indent, which is then replaced by '['; a line wraps when the next word would pass the
+ * width (one less per nesting level, and one less again for the ',' after inner elements). */
+static void extend_line(sbuf *s, sbuf *line, const char *word, int width, const char *hang) {
+  if ((int)(line->n + strlen(word)) > width && line->n > strlen(hang)) {
+    size_t k = line->n;
+    while (k > 0 && line->s[k - 1] == ' ') k--;
+    put(s, line->s, k);
+    puts_(s, "\n");
+    line->n = 0;
+    puts_(line, hang);
+  }
+  puts_(line, word);
 }
 
-static void newline_indent(emitter *e, size_t spaces) {
-  puts_(e->b, "\n");
-  e->line_start = e->b->n;
-  for (size_t i = 0; i < spaces; i++) puts_(e->b, " ");
-}
-
-static void emit(emitter *e, int axis, int64_t off) {
-  const mx_array *a = e->w->a;
+static char *block(const walk *w, const fmt *f, int axis, int64_t off, const char *hang, int width) {
+  const mx_array *a = w->a;
   int64_t n = a->shape[axis];
-  bool cut = e->f->summarize && n > 2 * EDGE;
-  size_t col = e->indent + (size_t)axis; /* column just after this level's '[' */
-  puts_(e->b, "[");
-  for (int64_t i = 0; i < n; i++) {
-    if (cut && i == EDGE) {
-      if (axis == a->ndim - 1) {
-        puts_(e->b, "..., ");
-      } else {
-        puts_(e->b, "...,");
-        newline_indent(e, col + 1);
+  bool cut = f->summarize && n > 2 * EDGE;
+  size_t hl = strlen(hang);
+  char *next_hang = malloc(hl + 2);
+  memcpy(next_hang, hang, hl);
+  next_hang[hl] = ' ';
+  next_hang[hl + 1] = 0;
+  sbuf s = {0};
+  put(&s, "", 0);
+  if (axis == a->ndim - 1) {
+    sbuf line = {0};
+    puts_(&line, hang);
+    for (int64_t i = 0; i < n; i++) {
+      if (cut && i == EDGE) {
+        extend_line(&s, &line, "...", width - 1, hang);
+        puts_(&line, ", ");
+        i = n - EDGE;
       }
-      i = n - EDGE;
+      char t[96], word[128];
+      format_elem(t, sizeof t, w->base + off + i * a->strides[axis], f);
+      snprintf(word, sizeof word, "%*s", f->width, t);
+      extend_line(&s, &line, word, i + 1 < n ? width - 1 : width, hang);
+      if (i + 1 < n) puts_(&line, ", ");
     }
-    int64_t o = off + i * a->strides[axis];
-    if (axis == a->ndim - 1) {
-      if (i > 0 && e->b->n - e->line_start + (size_t)e->f->width + 2 > LINEWIDTH)
-        newline_indent(e, col + 1);
-      pad_elem(e, e->w->base + o);
-      if (i + 1 < n) puts_(e->b, ", ");
-    } else {
-      emit(e, axis + 1, o);
+    put(&s, line.s, line.n);
+    free(line.s);
+  } else {
+    int blank = a->ndim - axis - 1;
+    for (int64_t i = 0; i < n; i++) {
+      if (cut && i == EDGE) {
+        puts_(&s, hang);
+        puts_(&s, "...,");
+        for (int k = 0; k < blank; k++) puts_(&s, "\n");
+        i = n - EDGE;
+      }
+      char *nested = block(w, f, axis + 1, off + i * a->strides[axis], next_hang, width - 1);
+      puts_(&s, hang);
+      puts_(&s, nested);
+      free(nested);
       if (i + 1 < n) {
-        puts_(e->b, ",");
-        for (int k = 0; k < a->ndim - axis - 2; k++) puts_(e->b, "\n"); /* blank lines */
-        newline_indent(e, col + 1);
+        puts_(&s, ",");
+        for (int k = 0; k < blank; k++) puts_(&s, "\n");
       }
     }
   }
-  puts_(e->b, "]");
+  free(next_hang);
+  sbuf r = {0};
+  puts_(&r, "[");
+  puts_(&r, s.s + (s.n >= hl ? hl : s.n));
+  puts_(&r, "]");
+  free(s.s);
+  return r.s;
 }
 
 static bool dtype_implied(mx_dtype dt) {
   return dt == MX_FLOAT64 || dt == MX_INT64 || dt == MX_BOOL;
+}
+
+/* ", shape=(2, 3)" in Python's tuple style. */
+static void shape_tuple(sbuf *b, const mx_array *a) {
+  char t[32];
+  puts_(b, "shape=(");
+  for (int i = 0; i < a->ndim; i++) {
+    snprintf(t, sizeof t, i ? ", %lld" : "%lld", (long long)a->shape[i]);
+    puts_(b, t);
+  }
+  puts_(b, a->ndim == 1 ? ",)" : ")");
 }
 
 char *mx_array_to_string(mx_array *a) {
@@ -267,40 +294,41 @@ char *mx_array_to_string(mx_array *a) {
   base -= a->offset; /* strides are applied from the buffer's start */
   walk w = {a, base};
   fmt f = {.dt = (mx_dtype)a->dtype, .summarize = a->size > THRESHOLD};
-  char tail[160];
-  snprintf(tail, sizeof tail, "dtype=%s", mx_dtype_name(f.dt));
   puts_(&b, "array(");
+  bool show_shape = (a->size == 0 && a->ndim != 1) || f.summarize;
   if (a->size == 0) {
     puts_(&b, "[]");
-    if (a->ndim != 1) {
-      char s[MXI_SHAPE_STR_LEN + 16];
-      snprintf(s, sizeof s, ", shape=(");
+  } else {
+    choose_format(&w, &f);
+    if (a->ndim == 0) {
+      char t[96];
+      format_elem(t, sizeof t, base + a->offset, &f);
+      puts_(&b, t);
+    } else {
+      char *s = block(&w, &f, 0, a->offset, "       ", LINEWIDTH - 1);
       puts_(&b, s);
-      for (int i = 0; i < a->ndim; i++) {
-        snprintf(s, sizeof s, i ? ", %lld" : "%lld", (long long)a->shape[i]);
-        puts_(&b, s);
-      }
-      puts_(&b, a->ndim == 1 ? ",)" : ")");
+      free(s);
     }
-    puts_(&b, ", ");
-    puts_(&b, tail);
+  }
+  bool show_dtype = !dtype_implied(f.dt) || (a->size == 0 && f.dt != MX_FLOAT64);
+  if (!show_dtype && !show_shape) {
     puts_(&b, ")");
     return b.s;
   }
-  choose_format(&w, &f);
-  if (a->ndim == 0) {
-    char t[96];
-    format_elem(t, sizeof t, base + a->offset, &f);
-    puts_(&b, t);
-  } else {
-    emitter e = {&b, &f, &w, strlen("array("), 0};
-    emit(&e, 0, a->offset);
+  puts_(&b, ",");
+  sbuf extra = {0};
+  if (show_shape) shape_tuple(&extra, a);
+  if (show_shape && show_dtype) puts_(&extra, ", ");
+  if (show_dtype) {
+    puts_(&extra, "dtype=");
+    puts_(&extra, mx_dtype_name(f.dt));
   }
-  if (!dtype_implied(f.dt)) {
-    puts_(&b, ", ");
-    puts_(&b, tail);
-  }
-  puts_(&b, ")");
+  puts_(&extra, ")");
+  const char *nl = strrchr(b.s, '\n');
+  size_t last = nl ? b.n - (size_t)(nl + 1 - b.s) : b.n;
+  puts_(&b, last + extra.n + 1 > LINEWIDTH ? "\n      " : " ");
+  puts_(&b, extra.s);
+  free(extra.s);
   return b.s;
 }
 

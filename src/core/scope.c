@@ -3,6 +3,7 @@
 #include <stdlib.h>
 
 #include "internal.h"
+#include "mx/device.h"
 
 typedef struct scope_vec {
   mx_array **v;
@@ -80,4 +81,5 @@ void mx_shutdown(void) {
   scopes = NULL;
   depth = cap_scopes = 0;
   mx_clear_error();
+  mx_memory_clear_cache(mx_cpu_device());
 }

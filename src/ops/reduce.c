@@ -94,12 +94,17 @@ static int64_t reduced_count(const mx_array *a, mx_axes axes, char *err, size_t 
   return c;
 }
 
+/* float16/bfloat16 statistics compute in float32 and round once at the end (as NumPy does):
+ * their sums of squares and element counts overflow float16. */
+static bool is_half(mx_dtype dt) { return dt == MX_FLOAT16 || dt == MX_BFLOAT16; }
+
 mx_array *mx_mean(mx_array *a, mx_axes axes, bool keepdims) {
   MXI_CHECK("mean", a);
   char err[200];
   int64_t count = reduced_count(a, axes, err, sizeof err);
   if (count < 0) return mxi_error("mean", "%s", err);
   mx_dtype dt = mxi_float_of((mx_dtype)a->dtype);
+  if (is_half(dt)) return mx_astype(mx_mean(mx_astype(a, MX_FLOAT32), axes, keepdims), dt);
   mx_array *s = mxi_cast(mx_sum(a, axes, keepdims), dt);
   return mx_divide(s, mx_scalar((double)count)); /* count 0 gives NaN, as NumPy */
 }
@@ -110,6 +115,7 @@ mx_array *mx_var(mx_array *a, mx_axes axes, bool keepdims, int ddof) {
   int64_t count = reduced_count(a, axes, err, sizeof err);
   if (count < 0) return mxi_error("var", "%s", err);
   mx_dtype dt = mxi_float_of((mx_dtype)a->dtype);
+  if (is_half(dt)) return mx_astype(mx_var(mx_astype(a, MX_FLOAT32), axes, keepdims, ddof), dt);
   mx_array *x = mxi_cast(a, dt);
   mx_array *d = mx_subtract(x, mx_mean(x, axes, true));
   mx_array *sq = dt == MX_COMPLEX64 ? mx_square(mx_abs(d)) : mx_square(d);
@@ -125,7 +131,9 @@ mx_array *mx_std(mx_array *a, mx_axes axes, bool keepdims, int ddof) {
 mx_array *mx_logsumexp(mx_array *a, mx_axes axes, bool keepdims) {
   MXI_CHECK("logsumexp", a);
   if (a->dtype == MX_COMPLEX64) return mxi_error("logsumexp", "complex64 input is not supported");
-  mx_array *x = mxi_cast(a, mxi_float_of((mx_dtype)a->dtype));
+  mx_dtype dt = mxi_float_of((mx_dtype)a->dtype);
+  if (is_half(dt)) return mx_astype(mx_logsumexp(mx_astype(a, MX_FLOAT32), axes, keepdims), dt);
+  mx_array *x = mxi_cast(a, dt);
   char err[200];
   int ax[MX_MAX_DIMS], n;
   if (!mxi_norm_axes(axes, x->ndim, ax, &n, err, sizeof err)) return mxi_error("logsumexp", "%s", err);

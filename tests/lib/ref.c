@@ -136,7 +136,7 @@ bool ref_check(mx_array *got, const ref_array *want, double tol_scale, const cha
   for (int64_t i = 0; i < want->size; i++) {
     bool ok;
     if (want->dtype == MX_COMPLEX64) {
-      double complex w = CMPLX(want->re[i], want->im[i]), v = CMPLX(g->re[i], g->im[i]);
+      double complex w = ref_cmplx(want->re[i], want->im[i]), v = ref_cmplx(g->re[i], g->im[i]);
       bool wn = isnan(want->re[i]) || isnan(want->im[i]);
       ok = wn ? (isnan(g->re[i]) || isnan(g->im[i]))
               : (cabs(v - w) <= atol + rtol * cabs(w)) ||

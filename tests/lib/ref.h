@@ -32,6 +32,15 @@ void ref_tolerance(mx_dtype dt, double *rtol, double *atol);
  * tol_scale (1 = the dtype's default). Reports failures with label; returns success. */
 bool ref_check(mx_array *got, const ref_array *want, double tol_scale, const char *label);
 
+/* CMPLX without compiler builtins (clang lacks them). */
+#include <complex.h>
+static inline double complex ref_cmplx(double re, double im) {
+  double complex z;
+  ((double *)&z)[0] = re;
+  ((double *)&z)[1] = im;
+  return z;
+}
+
 /* ---- random inputs ---- */
 typedef enum domain {
   DOM_ANY,      /* floats in [-5, 5] plus NaN, +-inf, -0.0; ints in a small signed range */

@@ -58,28 +58,31 @@ typedef void (*row_fn)(acc *a, const char *p, int64_t n, int64_t s);
     ac->FIELD = a;                                                                    \
   }
 
-/* every op for one real dtype */
-#define ROWS_REAL(SUF, T, LD, FIELD, SUMSTEP, PRODSTEP)                               \
+/* truthiness of float16/bfloat16 bits: -0.0 (0x8000) is false */
+#define LD_hb(v) ((int64_t)(((v) & 0x7fffu) != 0))
+
+/* every op for one real dtype; LDB reads truthiness */
+#define ROWS_REAL(SUF, T, LD, FIELD, SUMSTEP, PRODSTEP, LDB)                          \
   ROW(sum_##SUF, T, LD, FIELD, SUMSTEP)                                               \
   ROW(prod_##SUF, T, LD, FIELD, PRODSTEP)                                             \
   ROW(max_##SUF, T, LD, FIELD, STEP_MAX)                                              \
   ROW(min_##SUF, T, LD, FIELD, STEP_MIN)                                              \
-  ROW(all_##SUF, T, LD_b, i, STEP_ALL)                                                \
-  ROW(any_##SUF, T, LD_b, i, STEP_ANY)
+  ROW(all_##SUF, T, LDB, i, STEP_ALL)                                                 \
+  ROW(any_##SUF, T, LDB, i, STEP_ANY)
 
-ROWS_REAL(b, uint8_t, LD_i, i, STEP_SUM_I, STEP_PROD_I)
-ROWS_REAL(u8, uint8_t, LD_u, u, STEP_SUM_I, STEP_PROD_I)
-ROWS_REAL(u16, uint16_t, LD_u, u, STEP_SUM_I, STEP_PROD_I)
-ROWS_REAL(u32, uint32_t, LD_u, u, STEP_SUM_I, STEP_PROD_I)
-ROWS_REAL(u64, uint64_t, LD_u, u, STEP_SUM_I, STEP_PROD_I)
-ROWS_REAL(i8, int8_t, LD_i, i, STEP_SUM_I, STEP_PROD_I)
-ROWS_REAL(i16, int16_t, LD_i, i, STEP_SUM_I, STEP_PROD_I)
-ROWS_REAL(i32, int32_t, LD_i, i, STEP_SUM_I, STEP_PROD_I)
-ROWS_REAL(i64, int64_t, LD_i, i, STEP_SUM_I, STEP_PROD_I)
-ROWS_REAL(f16, uint16_t, LD_h, f, STEP_SUM_F, STEP_PROD_F)
-ROWS_REAL(bf16, uint16_t, LD_bh, f, STEP_SUM_F, STEP_PROD_F)
-ROWS_REAL(f32, float, LD_f, f, STEP_SUM_F, STEP_PROD_F)
-ROWS_REAL(f64, double, LD_f, f, STEP_SUM_F, STEP_PROD_F)
+ROWS_REAL(b, uint8_t, LD_i, i, STEP_SUM_I, STEP_PROD_I, LD_b)
+ROWS_REAL(u8, uint8_t, LD_u, u, STEP_SUM_I, STEP_PROD_I, LD_b)
+ROWS_REAL(u16, uint16_t, LD_u, u, STEP_SUM_I, STEP_PROD_I, LD_b)
+ROWS_REAL(u32, uint32_t, LD_u, u, STEP_SUM_I, STEP_PROD_I, LD_b)
+ROWS_REAL(u64, uint64_t, LD_u, u, STEP_SUM_I, STEP_PROD_I, LD_b)
+ROWS_REAL(i8, int8_t, LD_i, i, STEP_SUM_I, STEP_PROD_I, LD_b)
+ROWS_REAL(i16, int16_t, LD_i, i, STEP_SUM_I, STEP_PROD_I, LD_b)
+ROWS_REAL(i32, int32_t, LD_i, i, STEP_SUM_I, STEP_PROD_I, LD_b)
+ROWS_REAL(i64, int64_t, LD_i, i, STEP_SUM_I, STEP_PROD_I, LD_b)
+ROWS_REAL(f16, uint16_t, LD_h, f, STEP_SUM_F, STEP_PROD_F, LD_hb)
+ROWS_REAL(bf16, uint16_t, LD_bh, f, STEP_SUM_F, STEP_PROD_F, LD_hb)
+ROWS_REAL(f32, float, LD_f, f, STEP_SUM_F, STEP_PROD_F, LD_b)
+ROWS_REAL(f64, double, LD_f, f, STEP_SUM_F, STEP_PROD_F, LD_b)
 ROW(sum_c64, mxi_c64, LD_c, c, STEP_SUM_F)
 ROW(prod_c64, mxi_c64, LD_c, c, STEP_PROD_F)
 ROW(all_c64, mxi_c64, LD_b, i, STEP_ALL)
