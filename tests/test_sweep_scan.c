@@ -80,7 +80,7 @@ static ref_array *scan_ref(const ref_array *a, mx_dtype odt, scan_op op, int axi
               else if (op == OP_MAX) u = (uns64 ? v > u : (int64_t)v > (int64_t)u) ? v : u;
               else u = (uns64 ? v < u : (int64_t)v < (int64_t)u) ? v : u;
             } else if (a->im) {
-              double complex v = CMPLX(a->re[e], a->im[e]);
+              double complex v = ref_cmplx(a->re[e], a->im[e]);
               c = op == OP_SUM ? c + v : c * v;
             } else {
               double v = a->re[e];
