@@ -248,7 +248,7 @@ static const int64_t pad_lo[MX_MAX_DIMS] = {1, 0, 2, 1}, pad_hi[MX_MAX_DIMS] = {
 
 /* value as stored in dtype dt, read back (the constant a padded array holds) */
 static void pad_value(ref_array *r, int64_t f, mx_dtype dt, double v) {
-  unsigned char buf[16];
+  _Alignas(16) unsigned char buf[16];
   mxi_store_f64(buf, dt, v);
   r->re[f] = mxi_load_f64(buf, dt);
   if (r->im) r->im[f] = 0;

@@ -43,7 +43,7 @@ typedef struct pad_task {
   char *out;
   size_t isz;
   bool edge;
-  unsigned char fill[16]; /* the constant, stored in the dtype */
+  _Alignas(16) unsigned char fill[16]; /* the constant, stored in the dtype */
   mxi_loop_fn copy;
 } pad_task;
 
