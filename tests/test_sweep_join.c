@@ -416,6 +416,25 @@ TEST(concatenate_many_and_empty_pieces) {
   CHECK_INT(mx_array_size(r), 0);
 }
 
+/* Inputs of different layouts in one concatenate: transposed, broadcast, reversed, contiguous. */
+TEST(concatenate_mixed_layouts) {
+  mx_array *m = mx_reshape(mx_arange(0, 12, 1, MX_INT32), MX_SHAPE(3, 4));
+  mx_array *parts[4] = {
+      mx_transpose(mx_reshape(mx_arange(100, 106, 1, MX_INT32), MX_SHAPE(2, 3)), MX_ALL_AXES),
+      mx_broadcast_to(mx_reshape(mx_arange(50, 53, 1, MX_INT32), MX_SHAPE(3, 1)), MX_SHAPE(3, 2)),
+      mx_flip(m, MX_AXES(1)),
+      m,
+  };
+  mx_array *r = mx_concatenate(4, parts, 1); /* [3, 2 + 2 + 4 + 4] */
+  const int32_t *d = mx_array_data(r);
+  if (!CHECK(d != NULL)) return;
+  for (int i = 0; i < 3; i++) {
+    const int32_t want[12] = {100 + i, 103 + i, 50 + i, 50 + i, 4 * i + 3, 4 * i + 2, 4 * i + 1, 4 * i,
+                              4 * i, 4 * i + 1, 4 * i + 2, 4 * i + 3};
+    for (int j = 0; j < 12; j++) CHECK_INT(d[i * 12 + j], want[j]);
+  }
+}
+
 TEST(split_parts_and_unstack_shapes) {
   mx_array *a = mx_reshape(mx_arange(0, 24, 1, MX_INT32), MX_SHAPE(4, 6));
   mx_array *p[3];

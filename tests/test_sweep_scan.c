@@ -140,8 +140,13 @@ CASE(lcse_a, mx_logcumsumexp, OP_LCSE, -1, false, true)
 CASE(lcse_b, mx_logcumsumexp, OP_LCSE, 0, true, false)
 CASE(lcse_c, mx_logcumsumexp, OP_LCSE, NONE, false, false)
 CASE(lcse_d, mx_logcumsumexp, OP_LCSE, -1, true, true)
+/* axis 1 of 2-d and 3-d inputs: outer and inner dims both present in 3-d */
+CASE(sum_e, mx_cumsum, OP_SUM, 1, true, false)
+CASE(max_e, mx_cummax, OP_MAX, 1, false, false)
+CASE(lcse_e, mx_logcumsumexp, OP_LCSE, 1, false, true)
 
 #define SH_AXIS (SH_ALL & ~SH_SCALAR) /* an axis needs ndim >= 1; MX_AXIS_NONE takes 0-d */
+#define SH_2D_UP (SH_EMPTY | SH_MATRIX | SH_3D | SH_TRANSPOSED | SH_STRIDED | SH_LARGE)
 #define S(ID, label, dts, dom0, outdt, shp, ...)                                              \
   {.name = label, .nin = 1, .dtypes = dts, .dom = {dom0}, .build = b_##ID, .ref = r_##ID,    \
    .out_dtype = outdt, .shapes = shp, __VA_ARGS__}
@@ -165,6 +170,9 @@ static const sweep_op scan_ops[] = {
     S(lcse_b, "logcumsumexp(axis=0, reverse, exclusive)", DT_REAL, DOM_FINITE, float_dtype, SH_AXIS),
     S(lcse_c, "logcumsumexp(axis=None, exclusive)", DT_REAL, DOM_FINITE, float_dtype, SH_ALL),
     S(lcse_d, "logcumsumexp(axis=-1, reverse)", DT_REAL, DOM_ANY, float_dtype, SH_AXIS),
+    S(sum_e, "cumsum(axis=1, reverse, exclusive)", DT_ALL, DOM_FINITE, sum_dtype, SH_2D_UP, .int_dom_dtypes = DT_INT),
+    S(max_e, "cummax(axis=1, exclusive)", DT_REAL, DOM_ANY, NULL, SH_2D_UP),
+    S(lcse_e, "logcumsumexp(axis=1)", DT_REAL, DOM_FINITE, float_dtype, SH_2D_UP),
 };
 
 TEST(sweep_scan) {
@@ -426,6 +434,34 @@ TEST(views_and_donation) {
         ok &= a1[i * 40 + j] == (j == 39 ? -INFINITY : -(float)(i * 40 + j + 1));
       }
     CHECK(ok);
+  }
+}
+
+/* A 4-d view with a step-2 outer axis and a reversed axis: outer dims that do not merge. */
+TEST(strided_4d_view) {
+  mx_array *base = mx_reshape(mx_arange(0, 360, 1, MX_FLOAT64), MX_SHAPE(6, 4, 5, 3));
+  int64_t start[2] = {1, MX_END}, stop[2] = {MX_END, MX_END}, step[2] = {2, -1};
+  mx_array *v = mx_slice(base, 2, start, stop, step); /* [3, 4, 5, 3] */
+  for (int axis = 0; axis < 4; axis++) {
+    const double *d = mx_array_data(mx_cumsum(v, axis, true, false));
+    if (!CHECK(d != NULL)) continue;
+    bool ok = true;
+    int64_t dims[4] = {3, 4, 5, 3}, idx[4];
+    for (int64_t f = 0; f < 180; f++) {
+      int64_t r = f;
+      for (int i = 3; i >= 0; i--) {
+        idx[i] = r % dims[i];
+        r /= dims[i];
+      }
+      double want = 0; /* reverse exclusive: the sum of the elements after idx along axis */
+      for (int64_t k = idx[axis] + 1; k < dims[axis]; k++) {
+        int64_t j[4] = {idx[0], idx[1], idx[2], idx[3]};
+        j[axis] = k;
+        want += (double)((((1 + 2 * j[0]) * 4 + (3 - j[1])) * 5 + j[2]) * 3 + j[3]);
+      }
+      ok &= d[f] == want;
+    }
+    if (!ok) FAIL("4-d strided view, axis %d", axis);
   }
 }
 
