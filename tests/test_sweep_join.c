@@ -590,6 +590,10 @@ TEST(errors_tile_repeat_pad_roll) {
   CHECK_ERROR(mx_repeat(a, -2, 0), "mx_repeat: repeats -2 is negative");
   CHECK_ERROR(mx_repeat(a, 2, 2), "mx_repeat: axis 2");
   CHECK_ERROR(mx_repeat(mx_scalar(1), 2, 0), "mx_repeat: axis 0");
+  CHECK_ERROR(mx_tile(a, MX_SHAPE(INT64_MAX / 2, 3)), "mx_tile: result is too large");
+  CHECK_ERROR(mx_tile(a, MX_SHAPE(1LL << 40, 1LL << 40)), "mx_tile: result is too large");
+  CHECK_ERROR(mx_repeat(a, INT64_MAX / 2, 1), "mx_repeat: result is too large");
+  CHECK_ERROR(mx_repeat(a, 1LL << 62, 0), "mx_repeat: result is too large");
   int64_t lo[3] = {1, -1, 0}, hi[3] = {0, 0, 0};
   CHECK_ERROR(mx_pad(a, 2, lo, hi, MX_PAD_CONSTANT, 0), "mx_pad: negative pad width");
   CHECK_ERROR(mx_pad(a, 2, hi, lo, MX_PAD_CONSTANT, 0), "(2,3)");
@@ -602,6 +606,8 @@ TEST(errors_tile_repeat_pad_roll) {
               "mx_pad: edge mode cannot extend the empty axis 0");
   int64_t huge[1] = {INT64_MAX};
   CHECK_ERROR(mx_pad(a, 1, huge, hi, MX_PAD_CONSTANT, 0), "mx_pad:");
+  int64_t big2[2] = {1LL << 40, 1LL << 40};
+  CHECK_ERROR(mx_pad(a, 2, big2, big2, MX_PAD_CONSTANT, 0), "mx_pad: result is too large");
   CHECK_ERROR(mx_roll(a, 1, 2), "mx_roll: axis 2");
   CHECK_ERROR(mx_roll(mx_scalar(1), 1, 0), "mx_roll:");
   CHECK_ERROR(mx_roll(mx_reshape(a, MX_SHAPE(4)), 1, 0), "mx_reshape:");

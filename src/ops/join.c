@@ -28,7 +28,8 @@ static bool infer_concat(mx_prim prim, mx_array *const *in, int n, const mx_para
       char s1[MXI_SHAPE_STR_LEN], s2[MXI_SHAPE_STR_LEN];
       snprintf(err, errlen, "array %d of shape %s %s does not match array 0 of shape %s %s", k,
                mxi_shape_str(s1, sizeof s1, a->ndim, a->shape), mx_dtype_name((mx_dtype)a->dtype),
-               mxi_shape_str(s2, sizeof s2, a0->ndim, a0->shape), mx_dtype_name((mx_dtype)a0->dtype));
+               mxi_shape_str(s2, sizeof s2, a0->ndim, a0->shape),
+               mx_dtype_name((mx_dtype)a0->dtype));
       return false;
     }
     shape[ax] += a->shape[ax];
@@ -82,7 +83,7 @@ static mx_dtype join_dtype(int n, mx_array *const *a) {
   return dt;
 }
 
-/* Scratch list of n array pointers (owned by the caller's scope, freed with free). */
+/* A malloc'd scratch list of n array pointers; the caller frees it. */
 static mx_array **array_list(int n) { return malloc(sizeof(mx_array *) * (size_t)(n > 0 ? n : 1)); }
 
 mx_array *mx_concatenate(int n, mx_array *const *arrays, int axis) {
@@ -235,6 +236,18 @@ void mx_unstack(mx_array *a, int axis, mx_array **out) {
 
 /* ---- tile, repeat ---- */
 
+/* True when the element count of ndim dims would overflow int64 (checked before building nodes,
+ * whose size computation must not overflow). */
+static bool too_large(int ndim, const int64_t *dims) {
+  int64_t size = 1;
+  for (int i = 0; i < ndim; i++) {
+    if (dims[i] == 0) return false;
+    if (size > INT64_MAX / dims[i]) return true;
+    size *= dims[i];
+  }
+  return false;
+}
+
 /* Repeats along axis ax r times: whole blocks (tile) or each element (repeat). The array is seen
  * as [P, s, Q] so that this works for any ndim; the reshape of the broadcast view copies. */
 static mx_array *repeat_axis(mx_array *a, int ax, int64_t r, bool whole) {
@@ -254,7 +267,8 @@ mx_array *mx_tile(mx_array *a, mx_shape reps) {
     return mxi_error("tile", "%d repetitions given (at most %d)", reps.ndim, MX_MAX_DIMS);
   for (int i = 0; i < reps.ndim; i++)
     if (reps.dims[i] < 0)
-      return mxi_error("tile", "negative repetition %lld at position %d", (long long)reps.dims[i], i);
+      return mxi_error("tile", "negative repetition %lld at position %d",
+                       (long long)reps.dims[i], i);
   /* NumPy: the shorter of reps and a's shape is padded with leading ones */
   int nd = reps.ndim > a->ndim ? reps.ndim : a->ndim;
   int64_t r[MX_MAX_DIMS];
@@ -264,6 +278,12 @@ mx_array *mx_tile(mx_array *a, mx_shape reps) {
     r[i] = j >= 0 ? reps.dims[j] : 1;
     s.dims[i] = k >= 0 ? a->shape[k] : 1;
   }
+  int64_t out_dims[MX_MAX_DIMS];
+  for (int i = 0; i < nd; i++) {
+    if (r[i] != 0 && s.dims[i] > INT64_MAX / r[i]) return mxi_error("tile", "result is too large");
+    out_dims[i] = s.dims[i] * r[i];
+  }
+  if (too_large(nd, out_dims)) return mxi_error("tile", "result is too large");
   mx_array *x = mx_reshape(a, s);
   int moved = 0;
   for (int i = 0; i < nd; i++) moved += r[i] != 1;
@@ -299,6 +319,19 @@ mx_array *mx_repeat(mx_array *a, int64_t repeats, int axis) {
     return mxi_error("repeat", "axis %d is out of range for an array with %d dimensions", axis,
                      a->ndim);
   if (repeats == 1) return a;
+  if (a->shape[ax] != 0 && repeats > INT64_MAX / a->shape[ax])
+    return mxi_error("repeat", "result is too large");
+  mx_shape out = mxi_shape_of(a);
+  out.dims[ax] *= repeats;
+  if (too_large(out.ndim, out.dims)) return mxi_error("repeat", "result is too large");
+  if (ax == a->ndim - 1 && repeats >= 2 && repeats <= 16 && a->size > 0 &&
+      a->ndim < MX_MAX_DIMS) {
+    /* along the last axis the broadcast copy would run inner loops of `repeats` elements; r
+     * strided column copies (stack on a new last axis) run long loops instead */
+    mx_array *cols[16];
+    for (int64_t k = 0; k < repeats; k++) cols[k] = a;
+    return mx_reshape(mx_stack((int)repeats, cols, -1), out);
+  }
   return repeat_axis(a, ax, repeats, false);
 }
 
@@ -332,6 +365,9 @@ mx_array *mx_pad(mx_array *a, int n, const int64_t *lo, const int64_t *hi, mx_pa
     any |= lo[i] > 0 || hi[i] > 0;
   }
   if (!any) return a;
+  int64_t out_dims[MX_MAX_DIMS];
+  for (int i = 0; i < a->ndim; i++) out_dims[i] = a->shape[i] + p.pad.lo[i] + p.pad.hi[i];
+  if (too_large(a->ndim, out_dims)) return mxi_error("pad", "result is too large");
   p.pad.mode = mode;
   p.pad.value = value;
   return mxi_apply(MX_PRIM_PAD, 1, &a, &p);

@@ -1,5 +1,6 @@
 /* scan.c — cumulative ops along one axis: the CUMSUM, CUMPROD, CUMMAX, CUMMIN and LOGCUMSUMEXP
- * primitives (inclusive or exclusive, forward or reverse; MX_AXIS_NONE scans the flattened array). */
+ * primitives (inclusive or exclusive, forward or reverse; MX_AXIS_NONE scans the flattened
+ * array). */
 #include <stdio.h>
 #include <string.h>
 
