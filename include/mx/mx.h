@@ -7,6 +7,7 @@
 #include "device.h"
 #include "dtype.h"
 #include "ops.h"
+#include "transforms.h"
 
 #define MX_VERSION_MAJOR 0
 #define MX_VERSION_MINOR 1

@@ -78,6 +78,7 @@ static void drop_node(mx_array *a, work *w) {
   if (a->in != a->inline_in) free(a->in);
   a->in = a->inline_in;
   a->nin = 0;
+  if (a->params && mxi_prims[a->prim].release_params) mxi_prims[a->prim].release_params(a->params);
   free(a->params);
   a->params = NULL;
 }

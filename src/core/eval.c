@@ -69,7 +69,7 @@ static void collect(mx_array *root, uint32_t ep) {
 
 static bool freeable(const mx_array *x) {
   return (x->scratch & MXI_SCR_COMPUTED) && !(x->scratch & MXI_SCR_TARGET) &&
-         !(x->flags & MX_FLAG_TRACER) && x->refcount <= x->uses + 1;
+         x->refcount <= x->uses + 1;
 }
 
 static mx_kernel_fn find_kernel(mx_array *a) {
@@ -113,6 +113,11 @@ static void run_view(mx_array *a) {
 }
 
 static void run_node(mx_array *a) {
+  if (a->prim == MX_PRIM_NONE) { /* only a vmap placeholder is an unevaluated leaf */
+    fail(a, "mx_eval: cannot evaluate an array that depends on a vmapped input inside the "
+            "vmapped function (its values exist only per example)");
+    return;
+  }
   for (int i = 0; i < a->nin; i++)
     if (a->in[i]->error) {
       fail(a, a->in[i]->error);
@@ -197,7 +202,7 @@ mx_status mx_eval_many(int n, mx_array *const *arrays) {
   for (size_t i = 0; i < count; i++) {
     mx_array *a = nodes[i];
     a->scratch = 0;
-    if ((a->buf || a->error) && !(a->flags & MX_FLAG_TRACER)) mxi_detach(a);
+    if ((a->buf || a->error) && !mxi_is_traced(a)) mxi_detach(a);
   }
   for (int i = 0; i < n; i++)
     if (arrays[i] && arrays[i]->error && status == MX_OK) status = MX_ERROR;

@@ -34,8 +34,8 @@ typedef struct mx_buffer {
 } mx_buffer;
 
 enum {
-  MX_FLAG_WEAK = 1 << 0,   /* weakly typed scalar (mx_scalar) */
-  MX_FLAG_TRACER = 1 << 1, /* part of a function being transformed: never detach */
+  MX_FLAG_WEAK = 1 << 0,        /* weakly typed scalar (mx_scalar) */
+  MX_FLAG_PLACEHOLDER = 1 << 1, /* vmap's stand-in for one example: has no data */
 };
 
 struct mx_array {
@@ -55,6 +55,7 @@ struct mx_array {
   mx_params *params;            /* NULL when the primitive takes none */
   mx_stream stream;
   char *error;                  /* set on an error array: its message */
+  uint16_t trace_level;         /* outermost transformation this node is traced by (0: none) */
   uint32_t epoch;               /* eval scratch: visit mark */
   int32_t pending;              /* eval scratch: consumers yet to run */
   int32_t uses;                 /* eval scratch: consumers in this eval */
@@ -77,6 +78,14 @@ void mxi_detach(mx_array *a);
 /* Nodes run by evaluation on this thread (eval.c): lets tests check that shared subgraphs are
  * computed once. */
 extern _Thread_local uint64_t mxi_nodes_run;
+
+/* ---- transformations' tracing (src/transforms) ---- */
+/* Depth of the transformations running on this thread. A node with 0 < trace_level <= depth is
+ * part of a function being transformed: evaluation must not drop its graph. */
+extern _Thread_local uint16_t mxi_trace_depth;
+static inline bool mxi_is_traced(const mx_array *a) {
+  return a->trace_level && a->trace_level <= mxi_trace_depth;
+}
 
 /* ---- errors (error.c) ---- */
 /* A new error array, "op: message", recorded as the thread's last error. Owned by the scope. */

@@ -96,6 +96,11 @@ typedef union mx_params {
     int stride[3], pad_lo[3], pad_hi[3], dilation[3];
     int groups;
   } conv;
+  /* CUSTOM_OUT: the shared record of one custom_vjp call (src/transforms/custom.c) */
+  struct {
+    struct mxi_custom_group *group;
+    int index;
+  } custom;
 } mx_params;
 
 #endif

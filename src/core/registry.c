@@ -36,6 +36,7 @@ __attribute__((constructor)) static void registry_init(void) {
   mxi_register_nn(mxi_prims);
   mxi_register_conv(mxi_prims);
   mxi_register_random(mxi_prims);
+  mxi_register_transforms(mxi_prims);
 }
 
 mx_array *mxi_apply(mx_prim prim, int n, mx_array *const *in, const mx_params *p) {
@@ -58,7 +59,8 @@ mx_array *mxi_apply(mx_prim prim, int n, mx_array *const *in, const mx_params *p
   for (int i = 0; i < n; i++) {
     a->in[i] = in[i];
     in[i]->refcount++;
-    if (in[i]->flags & MX_FLAG_TRACER) a->flags |= MX_FLAG_TRACER;
+    uint16_t l = in[i]->trace_level; /* the outermost trace any input belongs to */
+    if (l && (!a->trace_level || l < a->trace_level)) a->trace_level = l;
   }
   if (p) {
     a->params = malloc(sizeof *p);

@@ -28,6 +28,8 @@ typedef struct mx_prim_info {
   void (*vjp)(void);
   void (*jvp)(void);
   void (*vmap)(void);
+  /* Releases what params point to (only primitives whose params hold references). */
+  void (*release_params)(mx_params *p);
 } mx_prim_info;
 
 extern mx_prim_info mxi_prims[MX_NUM_PRIMS];
@@ -50,6 +52,8 @@ void mxi_register_linalg(mx_prim_info *t);
 void mxi_register_nn(mx_prim_info *t);
 void mxi_register_conv(mx_prim_info *t);
 void mxi_register_random(mx_prim_info *t);
+/* The transformations' primitives and every primitive's vjp/jvp/vmap rules (src/transforms). */
+void mxi_register_transforms(mx_prim_info *t);
 
 /* Sets out's error message from a kernel (out becomes an error array after eval). */
 void mxi_kernel_fail(mx_array *out, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

@@ -1,0 +1,44 @@
+/* rules.h — the per-primitive transformation rules stored in the registry, and helpers the rules
+ * share. Rules build their results with public ops, so their output is differentiable again
+ * (grad of grad) and batchable (vmap of grad). */
+#ifndef MX_TRANSFORMS_RULES_H
+#define MX_TRANSFORMS_RULES_H
+
+#include "../core/registry.h"
+#include "../ops/util.h"
+#include "mx/transforms.h"
+
+/* Reverse mode: the cotangents of node's inputs from cot, the cotangent of its output. need[i]
+ * says which inputs want one; write grads[i] (NULL means zero). */
+typedef void (*mxi_vjp_rule)(mx_array *node, mx_array *cot, const bool *need, mx_array **grads);
+/* Forward mode: the tangent of node's output from its inputs' tangents (NULL means zero).
+ * Returning NULL means a zero tangent. */
+typedef mx_array *(*mxi_jvp_rule)(mx_array *node, mx_array *const *tangents);
+/* Batching: node's primitive applied to inputs whose batch axis is axes[i] (-1: not batched);
+ * returns the result and its batch axis. */
+typedef mx_array *(*mxi_vmap_rule)(mx_array *node, mx_array *const *inputs, const int *axes,
+                                   int *out_axis);
+
+#define MXI_SET_VJP(t, p, f) ((t)[p].vjp = (void (*)(void))(mxi_vjp_rule)(f))
+#define MXI_SET_JVP(t, p, f) ((t)[p].jvp = (void (*)(void))(mxi_jvp_rule)(f))
+#define MXI_SET_VMAP(t, p, f) ((t)[p].vmap = (void (*)(void))(mxi_vmap_rule)(f))
+
+/* ---- helpers (rule_util.c) ---- */
+/* Sums x over the axes that broadcasting added or stretched, giving shape (ndim, shape). */
+mx_array *mxi_unbroadcast(mx_array *x, int ndim, const int64_t *shape);
+/* Unbroadcast to a's shape and cast to a's dtype: the usual last step of a vjp rule. */
+mx_array *mxi_grad_like(mx_array *g, const mx_array *a);
+/* Re-applies node's primitive (same params) to new inputs. */
+mx_array *mxi_reapply(const mx_array *node, int n, mx_array *const *inputs);
+/* x with its batch axis (ax >= 0) moved to the front, or x itself when unbatched (ax < 0). */
+mx_array *mxi_batch_front(mx_array *x, int ax);
+/* The fallback batching rule: the primitive applied example by example, results stacked on axis 0. */
+mx_array *mxi_vmap_loop(mx_array *node, mx_array *const *inputs, const int *axes, int *out_axis);
+
+/* ---- rule families (rules_*.c) ---- */
+void mxi_rules_elementwise(mx_prim_info *t);
+void mxi_rules_reduce(mx_prim_info *t);
+void mxi_rules_layout(mx_prim_info *t);
+void mxi_rules_creation(mx_prim_info *t);
+
+#endif
