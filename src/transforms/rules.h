@@ -35,10 +35,19 @@ mx_array *mxi_batch_front(mx_array *x, int ax);
 /* The fallback batching rule: the primitive applied example by example, results stacked on axis 0. */
 mx_array *mxi_vmap_loop(mx_array *node, mx_array *const *inputs, const int *axes, int *out_axis);
 
-/* ---- rule families (rules_*.c) ---- */
+/* ---- rule families (rules_*.c; register.c calls them all) ---- */
+void mxi_rules_custom(mx_prim_info *t);
 void mxi_rules_elementwise(mx_prim_info *t);
 void mxi_rules_reduce(mx_prim_info *t);
 void mxi_rules_layout(mx_prim_info *t);
 void mxi_rules_creation(mx_prim_info *t);
+void mxi_rules_join(mx_prim_info *t);
+void mxi_rules_scan(mx_prim_info *t);
+void mxi_rules_indexing(mx_prim_info *t);
+void mxi_rules_sort(mx_prim_info *t);
+void mxi_rules_linalg(mx_prim_info *t);
+void mxi_rules_conv(mx_prim_info *t);
+void mxi_rules_nn(mx_prim_info *t);
+void mxi_rules_random(mx_prim_info *t);
 
 #endif
