@@ -67,7 +67,7 @@ static bool parse_term(const char *s, size_t len, int *lab, int *n, int *ell, co
       return false;
     }
     if (*n >= MX_MAX_DIMS) {
-      snprintf(err, errlen, "%s has more than %d subscripts", what, MX_MAX_DIMS);
+      snprintf(err, errlen, "too many subscripts in %s (at most %d)", what, MX_MAX_DIMS);
       return false;
     }
     lab[(*n)++] = l;
