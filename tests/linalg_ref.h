@@ -126,8 +126,8 @@ static inline ref_array *lt_ref_matmul(const ref_array *a, const ref_array *b, m
             acc += a->re[ai] * b->re[bi];
             sabs += fabs(a->re[ai] * b->re[bi]);
           } else {
-            double complex x = CMPLX(a->re[ai], a->im ? a->im[ai] : 0);
-            double complex y = CMPLX(b->re[bi], b->im ? b->im[bi] : 0);
+            double complex x = ref_cmplx(a->re[ai], a->im ? a->im[ai] : 0);
+            double complex y = ref_cmplx(b->re[bi], b->im ? b->im[bi] : 0);
             acc += x * y;
             sabs += cabs(x) * cabs(y);
           }
@@ -183,8 +183,8 @@ static inline bool lt_check(mx_array *got, const ref_array *want, const double *
     } else if (isinf(wr) || isinf(wi)) {
       ok = (isinf(wr) ? gr == wr : !isnan(gr)) && (isinf(wi) ? gi == wi : !isnan(gi));
     } else {
-      double err = cabs(CMPLX(gr - wr, gi - wi)), mag = cabs(CMPLX(wr, wi));
-      double gm = cabs(CMPLX(gr, gi));
+      double err = cabs(ref_cmplx(gr - wr, gi - wi)), mag = cabs(ref_cmplx(wr, wi));
+      double gm = cabs(ref_cmplx(gr, gi));
       double tol = 2.0 * (double)(K + 2) * ec * sumabs[i] + 1.01 * eo * (mag > gm ? mag : gm) +
                    1e-300;
       if (want->im) tol *= 2;

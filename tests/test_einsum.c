@@ -49,7 +49,7 @@ static ref_array *ref_einsum(const char *subs, int n, ref_array *const *ops, mx_
       int64_t f = 0;
       for (int i = 0; i < nl[k]; i++) f = f * ops[k]->shape[i] + (ops[k]->shape[i] == 1 ? 0 : val[lab[k][i]]);
       if (integral) ip *= (uint64_t)(odt == MX_BOOL ? (ops[k]->re[f] != 0) : lt_ival(ops[k], f));
-      double complex z = CMPLX(ops[k]->re[f], ops[k]->im ? ops[k]->im[f] : 0);
+      double complex z = ref_cmplx(ops[k]->re[f], ops[k]->im ? ops[k]->im[f] : 0);
       p = ops[k]->im ? p * z : p * creal(z);
       mag *= cabs(z);
     }

@@ -95,12 +95,12 @@ TEST(inner_outer_all_dtypes) {
     for (int64_t i = 0; i < ra->size; i++)
       for (int64_t j = 0; j < rb->size; j++) {
         int64_t o = i * rb->size + j;
-        mags[o] = cabs(CMPLX(ra->re[i], ra->im ? ra->im[i] : 0)) *
-                  cabs(CMPLX(rb->re[j], rb->im ? rb->im[j] : 0));
+        mags[o] = cabs(ref_cmplx(ra->re[i], ra->im ? ra->im[i] : 0)) *
+                  cabs(ref_cmplx(rb->re[j], rb->im ? rb->im[j] : 0));
         if (dt == MX_BOOL) want->re[o] = ra->re[i] != 0 && rb->re[j] != 0;
         else if (mx_dtype_is_integer(dt)) lt_set_int(want, o, (uint64_t)lt_ival(ra, i) * (uint64_t)lt_ival(rb, j));
         else {
-          double complex z = CMPLX(ra->re[i], ra->im ? ra->im[i] : 0) * CMPLX(rb->re[j], rb->im ? rb->im[j] : 0);
+          double complex z = ref_cmplx(ra->re[i], ra->im ? ra->im[i] : 0) * ref_cmplx(rb->re[j], rb->im ? rb->im[j] : 0);
           want->re[o] = creal(z);
           if (want->im) want->im[o] = cimag(z);
         }
@@ -134,7 +134,7 @@ TEST(addmm_values) {
       int64_t j = i % 3;
       want->re[i] = alpha * want->re[i] + beta * rc->re[j];
       if (want->im) want->im[i] = alpha * want->im[i] + beta * rc->im[j];
-      sumabs[i] = fabs(alpha) * sumabs[i] + fabs(beta) * cabs(CMPLX(rc->re[j], rc->im ? rc->im[j] : 0));
+      sumabs[i] = fabs(alpha) * sumabs[i] + fabs(beta) * cabs(ref_cmplx(rc->re[j], rc->im ? rc->im[j] : 0));
       /* a@b, alpha*(a@b) and beta*c each round to the storage type: scale the bound from the
        * float32 compute epsilon to the output's */
       sumabs[i] *= lt_eps_out(dt) / lt_eps_compute(dt);

@@ -14,16 +14,6 @@
 
 enum { MC = 96, KC = 256, NC = 512 };
 
-#ifdef __FMA__
-#define MAC_F(acc, x, y) acc = fmaf(x, y, acc)
-#define MAC_D(acc, x, y) acc = fma(x, y, acc)
-#else
-#define MAC_F(acc, x, y) acc += (x) * (y)
-#define MAC_D(acc, x, y) acc += (x) * (y)
-#endif
-#define MAC_I(acc, x, y) acc += (x) * (y)
-#define MAC_B(acc, x, y) acc |= (x) & (y)
-
 /* Loads from storage type to compute type, and stores back. */
 #define LD_ID(T, CT, p) ((CT) * (p))
 #define LD_SEXT(T, CT, p) ((CT)(int64_t) * (p)) /* signed: sign-extend, then wrap */
@@ -41,59 +31,77 @@ typedef struct tile_job {
   _Atomic bool failed;
 } tile_job;
 
-/* The micro-kernel: c[MR x ldc] (+)= a-panel (kc x MR) times b-panel (kc x NR). */
-#define MICRO(SUF, CT, MR, NR, MAC)                                                          \
-  static void micro_##SUF(int64_t kc, const CT *restrict a, const CT *restrict b,              \
-                          CT *restrict c, int64_t ldc, bool first) {                           \
-    CT acc[MR][NR];                                                                            \
-    memset(acc, 0, sizeof acc);                                                                \
+/* Micro-kernels on GCC/Clang vector types (SSE, AVX, NEON: whatever the target has): an
+ * MR x NR tile of C lives in MR * NV vector registers across the whole K loop; per k, NV vectors
+ * of packed B are loaded and each of the MR packed A values is broadcast. */
+typedef float vf32 __attribute__((vector_size(32)));
+typedef double vf64 __attribute__((vector_size(32)));
+typedef uint32_t vu32 __attribute__((vector_size(32)));
+typedef uint64_t vu64 __attribute__((vector_size(32)));
+typedef uint8_t vu8 __attribute__((vector_size(32)));
+/* the same, at element alignment: for loads and stores anywhere in a buffer */
+typedef float vf32u __attribute__((vector_size(32), aligned(4)));
+typedef double vf64u __attribute__((vector_size(32), aligned(8)));
+typedef uint32_t vu32u __attribute__((vector_size(32), aligned(4)));
+typedef uint64_t vu64u __attribute__((vector_size(32), aligned(8)));
+typedef uint8_t vu8u __attribute__((vector_size(32), aligned(1)));
+
+#define OP_MAC(acc, x, y) acc += (x) * (y)
+#define OP_OR_AND(acc, x, y) acc |= (x) & (y)
+#define OP_ADD(x, y) ((x) + (y))
+#define OP_OR(x, y) ((x) | (y))
+
+/* c[MR rows of ldc] (+)= a-panel (kc x MR) times b-panel (kc x NR), NR = NV vectors. K blocks
+ * after the first combine with COMBINE (add, or OR for bool). x - 0 broadcasts a scalar
+ * (exactly, -0.0 included). */
+#define MICRO(SUF, CT, VT, VTU, MR, NV, STEP, COMBINE)                                         \
+  FP_CONTRACT static void micro_##SUF(int64_t kc, const CT *restrict a, const CT *restrict b,   \
+                                      CT *restrict c, int64_t ldc, bool first) {               \
+    enum { W = (int)(sizeof(VT) / sizeof(CT)), NR = NV * W };                                   \
+    VT acc[MR][NV];                                                                            \
+    for (int i = 0; i < MR; i++)                                                               \
+      for (int v = 0; v < NV; v++) acc[i][v] = (VT){0};                                        \
     for (int64_t k = 0; k < kc; k++) {                                                         \
-      const CT *bk = b + k * NR;                                                               \
+      VT bv[NV];                                                                               \
+      for (int v = 0; v < NV; v++) bv[v] = *(const VTU *)(b + k * NR + v * W);                \
       for (int i = 0; i < MR; i++) {                                                           \
-        const CT ai = a[k * MR + i];                                                           \
-        for (int j = 0; j < NR; j++) MAC(acc[i][j], ai, bk[j]);                                \
+        const VT ai = a[k * MR + i] - (VT){0};                                                 \
+        for (int v = 0; v < NV; v++) STEP(acc[i][v], ai, bv[v]);                               \
       }                                                                                        \
     }                                                                                          \
     for (int i = 0; i < MR; i++)                                                               \
-      for (int j = 0; j < NR; j++) c[i * ldc + j] = first ? acc[i][j] : c[i * ldc + j] + acc[i][j]; \
+      for (int v = 0; v < NV; v++) {                                                           \
+        VTU *dst = (VTU *)(c + i * ldc + v * W);                                               \
+        *dst = first ? acc[i][v] : COMBINE(*dst, acc[i][v]);                                   \
+      }                                                                                        \
   }
 
-/* bool accumulates with OR, so the K blocks combine with OR too */
-static void micro_b8(int64_t kc, const uint8_t *restrict a, const uint8_t *restrict b,
-                     uint8_t *restrict c, int64_t ldc, bool first) {
-  enum { MR = 6, NR = 32 };
-  uint8_t acc[MR][NR];
-  memset(acc, 0, sizeof acc);
-  for (int64_t k = 0; k < kc; k++)
-    for (int i = 0; i < MR; i++) {
-      const uint8_t ai = a[k * MR + i];
-      for (int j = 0; j < NR; j++) MAC_B(acc[i][j], ai, b[k * NR + j]);
-    }
-  for (int i = 0; i < MR; i++)
-    for (int j = 0; j < NR; j++) c[i * ldc + j] = first ? acc[i][j] : (c[i * ldc + j] | acc[i][j]);
-}
+/* GCC does not fuse a * b + c into FMA under -std=c11 unless asked; Clang does by default. */
+#if defined(__GNUC__) && !defined(__clang__)
+#define FP_CONTRACT __attribute__((optimize("fp-contract=fast")))
+#else
+#define FP_CONTRACT
+#endif
 
-MICRO(f32, float, 6, 16, MAC_F)
-MICRO(f64, double, 6, 8, MAC_D)
-MICRO(u32, uint32_t, 6, 16, MAC_I)
-MICRO(u64, uint64_t, 4, 8, MAC_I)
+MICRO(f32, float, vf32, vf32u, 6, 2, OP_MAC, OP_ADD)
+MICRO(f64, double, vf64, vf64u, 6, 2, OP_MAC, OP_ADD)
+MICRO(u32, uint32_t, vu32, vu32u, 6, 2, OP_MAC, OP_ADD)
+MICRO(u64, uint64_t, vu64, vu64u, 4, 2, OP_MAC, OP_ADD)
+MICRO(b8, uint8_t, vu8, vu8u, 6, 1, OP_OR_AND, OP_OR)
 
 /* Complex: A and B are packed as separate real and imaginary planes so the four real products
- * vectorize; c holds interleaved (re, im) pairs. */
-static void micro_c64(int64_t kc, const float *restrict a, const float *restrict b,
-                      float *restrict c, int64_t ldc, bool first) {
+ * are vector operations; c holds interleaved (re, im) pairs. */
+FP_CONTRACT static void micro_c64(int64_t kc, const float *restrict a, const float *restrict b,
+                                  float *restrict c, int64_t ldc, bool first) {
   enum { MR = 4, NR = 8 };
-  float re[MR][NR], im[MR][NR];
-  memset(re, 0, sizeof re);
-  memset(im, 0, sizeof im);
+  vf32 re[MR], im[MR];
+  for (int i = 0; i < MR; i++) re[i] = im[i] = (vf32){0};
   for (int64_t k = 0; k < kc; k++) {
-    const float *br = b + k * 2 * NR, *bi = br + NR;
+    const vf32 br = *(const vf32u *)(b + k * 2 * NR), bi = *(const vf32u *)(b + k * 2 * NR + NR);
     for (int i = 0; i < MR; i++) {
-      const float ar = a[k * 2 * MR + i], ai = a[k * 2 * MR + MR + i];
-      for (int j = 0; j < NR; j++) {
-        re[i][j] += ar * br[j] - ai * bi[j];
-        im[i][j] += ar * bi[j] + ai * br[j];
-      }
+      const vf32 ar = a[k * 2 * MR + i] - (vf32){0}, ai = a[k * 2 * MR + MR + i] - (vf32){0};
+      re[i] += ar * br - ai * bi;
+      im[i] += ar * bi + ai * br;
     }
   }
   for (int i = 0; i < MR; i++)
