@@ -145,6 +145,26 @@ TEST(conv_paths) {
     check_conv(MX_SHAPE(2, 40, 40, 64), MX_SHAPE(64, 3, 3, 1), &dw, dt, false, 5, "depthwise");
     check_conv(MX_SHAPE(3, 300, 16), MX_SHAPE(24, 7, 16), &c1, dt, true, 6, "conv1d");
   }
+  /* a single input channel; a weight that is a transposed view */
+  check_conv(MX_SHAPE(2, 9, 9, 1), MX_SHAPE(5, 3, 3, 1), &pad1, MX_FLOAT32, false, 9, "C_in=1");
+  for (size_t d = 0; d < 4; d++) {
+    mx_scope s = mx_scope_begin();
+    conv_args a = {1, {2, 1}, {1, 0}, {2, 1}, 2};
+    ref_array *rx, *rw;
+    mx_array *x = lt_rand(MX_SHAPE(2, 13, 6), float_dts[d], DOM_FINITE, 10, &rx);
+    mx_array *wb = lt_rand(MX_SHAPE(3, 4, 3), float_dts[d], DOM_FINITE, 11, &rw); /* [K, C_out, C_in/g] */
+    ref_array *rwt = lt_permute(rw, (int[]){1, 0, 2});
+    double *sumabs;
+    int64_t K;
+    ref_array *want = ref_conv(rx, rwt, &a, &sumabs, &K);
+    lt_check(run_conv(x, mx_transpose(wb, MX_AXES(1, 0, 2)), &a), want, sumabs, K, "weight view");
+    free(sumabs);
+    ref_free(want);
+    ref_free(rx);
+    ref_free(rw);
+    ref_free(rwt);
+    mx_scope_end(s);
+  }
   /* more than one 8 MB im2col chunk */
   check_conv(MX_SHAPE(2, 64, 64, 32), MX_SHAPE(8, 3, 3, 32), &pad1, MX_FLOAT32, false, 7, "chunks");
   check_conv(MX_SHAPE(2, 64, 64, 32), MX_SHAPE(8, 3, 3, 32), &pad1, MX_FLOAT16, false, 8, "chunks");

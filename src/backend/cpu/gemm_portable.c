@@ -212,9 +212,14 @@ static void run_tiles(void *ctx, int64_t lo, int64_t hi) {
   /* buffers sized for this problem, not the full block sizes, so small GEMMs stay cheap */
   int64_t mc = g->m < MC ? g->m : MC, nc = g->n < NC ? g->n : NC, kc = g->k < KC ? g->k : KC;
   int64_t mcp = (mc + pl.mr - 1) / pl.mr * pl.mr, ncp = (nc + pl.nr - 1) / pl.nr * pl.nr;
-  void *abuf = malloc((size_t)(mcp * kc) * pl.csize);
-  void *bbuf = malloc((size_t)(ncp * kc) * pl.csize);
-  void *cbuf = malloc((size_t)(mcp * ncp) * pl.csize);
+  size_t na = (size_t)(mcp * kc) * pl.csize, nb = (size_t)(ncp * kc) * pl.csize;
+  size_t nc_ = (size_t)(mcp * ncp) * pl.csize;
+  /* small products (batched matmul of tiny matrices) pack on the stack: no malloc per call */
+  _Alignas(64) unsigned char local[12288];
+  bool on_stack = na + nb + nc_ + 128 <= sizeof local;
+  void *abuf = on_stack ? local : malloc(na);
+  void *bbuf = on_stack ? local + ((na + 63) & ~(size_t)63) : malloc(nb);
+  void *cbuf = on_stack ? local + ((na + 63) & ~(size_t)63) + ((nb + 63) & ~(size_t)63) : malloc(nc_);
   if (!abuf || !bbuf || !cbuf) {
     atomic_store(&t->failed, true);
   } else {
@@ -225,9 +230,11 @@ static void run_tiles(void *ctx, int64_t lo, int64_t hi) {
       pl.fn(g, i0, i1, j0, j1, abuf, bbuf, cbuf);
     }
   }
-  free(abuf);
-  free(bbuf);
-  free(cbuf);
+  if (!on_stack) {
+    free(abuf);
+    free(bbuf);
+    free(cbuf);
+  }
 }
 
 bool mxi_gemm_portable(const mxi_gemm_args *g) {

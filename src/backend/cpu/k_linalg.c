@@ -91,7 +91,7 @@ static mx_status k_matmul(mx_array *out, mx_array *const *in, int n, const mx_pa
   p.a = mxi_host_ptr(a);
   p.b = mxi_host_ptr(b);
   p.c = mxi_host_ptr(out);
-  if (!p.a || !p.b || !p.c) {
+  if (!p.c || (p.k > 0 && (!p.a || !p.b))) {
     mxi_kernel_fail(out, "could not access the operands' host memory");
     goto done;
   }
