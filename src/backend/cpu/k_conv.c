@@ -99,6 +99,10 @@ static void im2col_rows(void *ctx, int64_t lo, int64_t hi) {
 /* Depthwise: out[r, c*m + j] = sum over taps of x[tap, c] * w[c*m + j, tap]; wt is the weight
  * transposed to [taps, C_out] so the channel loop is contiguous (and vectorizes for m = 1). */
 #define DEPTHWISE(NAME, CT)                                                                   \
+  static void mac_##NAME(CT *restrict acc, const CT *restrict x, const CT *restrict w,         \
+                         int64_t n) {                                                         \
+    for (int64_t c = 0; c < n; c++) acc[c] += x[c] * w[c];                                    \
+  }                                                                                           \
   static void NAME(void *ctx, int64_t lo, int64_t hi) {                                      \
     conv_plan *p = ctx;                                                                       \
     const CT *wt = p->w;                                                                      \
@@ -109,19 +113,22 @@ static void im2col_rows(void *ctx, int64_t lo, int64_t hi) {
       return;                                                                                 \
     }                                                                                         \
     CT *xr = buf, *acc = buf + cin;                                                           \
+    const bool direct = p->dt == p->ct && p->xs[3] == 1;                                      \
     for (int64_t r = lo; r < hi; r++) {                                                       \
       for (int64_t o = 0; o < cout; o++) acc[o] = 0;                                          \
       for (int64_t th = 0; th < p->kh; th++)                                                  \
         for (int64_t tw = 0; tw < p->kw; tw++) {                                              \
           const char *src = tap_src(p, r, th, tw);                                            \
           if (!src) continue;                                                                 \
-          load_row(xr, src, p->xs[3], cin, p->dt);                                            \
+          const CT *xv = xr; /* channels read in place when already the compute type */     \
+          if (direct) xv = (const CT *)src;                                                   \
+          else load_row(xr, src, p->xs[3], cin, p->dt);                                       \
           const CT *wrow = wt + (th * p->kw + tw) * cout;                                     \
           if (m == 1) {                                                                       \
-            for (int64_t c = 0; c < cin; c++) acc[c] += xr[c] * wrow[c];                      \
+            mac_##NAME(acc, xv, wrow, cin);                                                   \
           } else {                                                                            \
             for (int64_t c = 0; c < cin; c++)                                                 \
-              for (int64_t j = 0; j < m; j++) acc[c * m + j] += xr[c] * wrow[c * m + j];      \
+              for (int64_t j = 0; j < m; j++) acc[c * m + j] += xv[c] * wrow[c * m + j];      \
           }                                                                                   \
         }                                                                                     \
       char *o = p->out + (size_t)(r * cout) * p->esz;                                         \
