@@ -1,5 +1,7 @@
-/* mx/linalg.h — matrix products and contractions. float32/float64 use BLAS; float16/bfloat16
- * compute in float32; integers use exact integer arithmetic. */
+/* mx/linalg.h — matrix products and contractions. float32/float64/complex64 use BLAS;
+ * float16/bfloat16 compute in float32; integers use exact integer arithmetic that wraps on
+ * overflow (as NumPy); bool products are logical (OR of ANDs). Operands are promoted like
+ * binary ops. */
 #ifndef MX_LINALG_H
 #define MX_LINALG_H
 
@@ -22,7 +24,9 @@ mx_array *mx_tensordot(mx_array *a, mx_array *b, int n);
 mx_array *mx_tensordot_axes(mx_array *a, mx_array *b, int n, const int *axes_a,
                             const int *axes_b);
 /* NumPy einsum: explicit ("ij,jk->ik") and implicit ("ij,jk") forms, repeated subscripts
- * (diagonals, traces), ellipsis broadcasting. */
+ * (diagonals, traces), ellipsis broadcasting. Like NumPy's, sums keep the operands' (promoted)
+ * dtype. Operands are contracted left to right; an intermediate result may have at most
+ * MX_MAX_DIMS axes. */
 mx_array *mx_einsum(const char *subscripts, int n, mx_array *const *operands);
 /* The diagonal with offset of axes axis1, axis2, moved to the last axis (a view). */
 mx_array *mx_diagonal(mx_array *a, int offset, int axis1, int axis2);
