@@ -11,6 +11,14 @@
 #include "half.h"
 #include "mx/base.h"
 
+/* glibc defines CMPLX/CMPLXF only for GCC >= 4.7; clang reports GCC 4.2 but has the builtin. */
+#ifndef CMPLXF
+#define CMPLXF(x, y) __builtin_complex((float)(x), (float)(y))
+#endif
+#ifndef CMPLX
+#define CMPLX(x, y) __builtin_complex((double)(x), (double)(y))
+#endif
+
 #define MXI_SAT(T, LO, HI)                                      \
   static inline T mxi_sat_##T(double x) {                       \
     if (x != x) return 0;                                       \

@@ -106,7 +106,7 @@ static ref_array *elementwise_ref(const sweep_op *op, ref_array *const *in, int 
       }
       re[k] = in[k]->re[off];
       im[k] = in[k]->im ? in[k]->im[off] : 0;
-      iv[k] = in[k]->iv ? in[k]->iv[off] : (int64_t)re[k];
+      iv[k] = in[k]->iv ? in[k]->iv[off] : use_int ? (int64_t)re[k] : 0; /* floats may be inf: no cast */
     }
     if (use_int) {
       int64_t v = nin == 1 ? op->refi1(iv[0], bits, is_signed) : op->refi2(iv[0], iv[1], bits, is_signed);
