@@ -26,38 +26,57 @@ static float row_max_f32(const float *x, int64_t n) {
   return mxi_ord_f32(m);
 }
 
-/* y = exp(x - m) when y is non-NULL; returns the sum of exp(x - m). */
-static double row_expsum_f32(const float *x, float *y, int64_t n, float m) {
+/* Sum of exp(x - m), storing the terms in y when store. With look, the max of the next row
+ * (n long) comes back in *next_max: its loads from memory overlap the exp arithmetic on this
+ * row, which is in cache, so the max pass of all rows but the first is nearly free. */
+static inline double expsum_impl(const float *x, float *y, int64_t n, float m, bool store,
+                                 bool look, const float *next, float *next_max) {
   float lanes[LANES] = {0};
+  int32_t nm[LANES];
+  for (int l = 0; l < LANES; l++) nm[l] = INT32_MIN;
   int64_t i = 0;
-  if (y) {
-    for (; i + LANES <= n; i += LANES)
-      for (int l = 0; l < LANES; l++) {
-        float e = mxi_expf(x[i + l] - m);
-        y[i + l] = e;
-        lanes[l] += e;
+  for (; i + LANES <= n; i += LANES)
+    for (int l = 0; l < LANES; l++) {
+      float e = mxi_expf(x[i + l] - m);
+      if (store) y[i + l] = e;
+      lanes[l] += e;
+      if (look) {
+        int32_t o = mxi_f32_ord(next[i + l]);
+        nm[l] = o > nm[l] ? o : nm[l];
       }
-  } else {
-    for (; i + LANES <= n; i += LANES)
-      for (int l = 0; l < LANES; l++) lanes[l] += mxi_expf(x[i + l] - m);
-  }
+    }
   double s = 0;
-  for (int l = 0; l < LANES; l++) s += lanes[l];
+  int32_t mm = INT32_MIN;
+  for (int l = 0; l < LANES; l++) {
+    s += lanes[l];
+    mm = nm[l] > mm ? nm[l] : mm;
+  }
   for (; i < n; i++) {
     float e = mxi_expf(x[i] - m);
-    if (y) y[i] = e;
+    if (store) y[i] = e;
     s += e;
+    if (look) {
+      int32_t o = mxi_f32_ord(next[i]);
+      mm = o > mm ? o : mm;
+    }
   }
+  if (look) *next_max = mxi_ord_f32(mm);
   return s;
 }
 
-static void softmax_f32(const float *x, float *y, int64_t n, bool log_out) {
-  float m = row_max_f32(x, n);
+/* One row of softmax / log_softmax with its max m already known; next (or NULL) is the
+ * following row, whose max is returned in *next_max. */
+static void softmax_f32(const float *x, float *y, int64_t n, bool log_out, float m,
+                        const float *next, float *next_max) {
   if (!log_out) {
-    float inv = (float)(1.0 / row_expsum_f32(x, y, n, m));
+    double s = next ? expsum_impl(x, y, n, m, true, true, next, next_max)
+                    : expsum_impl(x, y, n, m, true, false, NULL, NULL);
+    float inv = (float)(1.0 / s);
     for (int64_t i = 0; i < n; i++) y[i] *= inv;
   } else {
-    float ls = mxi_logf((float)row_expsum_f32(x, NULL, n, m));
+    double s = next ? expsum_impl(x, NULL, n, m, false, true, next, next_max)
+                    : expsum_impl(x, NULL, n, m, false, false, NULL, NULL);
+    float ls = mxi_logf((float)s);
     for (int64_t i = 0; i < n; i++) y[i] = (x[i] - m) - ls;
   }
 }
@@ -114,11 +133,16 @@ static void softmax_f64(const double *x, double *y, int64_t n, bool log_out) {
   double m = -INFINITY;
   for (int64_t i = 0; i < n; i++) m = x[i] > m ? x[i] : m;
   double s = 0;
-  for (int64_t i = 0; i < n; i++) s += exp(x[i] - m);
   if (!log_out) {
+    for (int64_t i = 0; i < n; i++) {
+      double e = exp(x[i] - m);
+      y[i] = e;
+      s += e;
+    }
     double inv = 1.0 / s;
-    for (int64_t i = 0; i < n; i++) y[i] = exp(x[i] - m) * inv;
+    for (int64_t i = 0; i < n; i++) y[i] *= inv;
   } else {
+    for (int64_t i = 0; i < n; i++) s += exp(x[i] - m);
     double ls = log(s);
     for (int64_t i = 0; i < n; i++) y[i] = (x[i] - m) - ls;
   }
@@ -184,8 +208,8 @@ static void store_row_half(const float *src, int64_t n, mx_dtype dt, uint16_t *o
 
 static void run_row_f32(const row_task *t, const float *x, float *y) {
   switch (t->prim) {
-    case MX_PRIM_SOFTMAX: softmax_f32(x, y, t->n, false); break;
-    case MX_PRIM_LOG_SOFTMAX: softmax_f32(x, y, t->n, true); break;
+    case MX_PRIM_SOFTMAX: softmax_f32(x, y, t->n, false, row_max_f32(x, t->n), NULL, NULL); break;
+    case MX_PRIM_LOG_SOFTMAX: softmax_f32(x, y, t->n, true, row_max_f32(x, t->n), NULL, NULL); break;
     case MX_PRIM_LAYER_NORM: norm_f32(x, y, t->n, true, t->eps32, t->w, t->b); break;
     default: norm_f32(x, y, t->n, false, t->eps32, t->w, NULL); break;
   }
@@ -200,9 +224,30 @@ static void run_row_f64(const row_task *t, const double *x, double *y) {
   }
 }
 
+/* softmax / log_softmax over consecutive float32 rows of a row-contiguous x, each row's
+ * max found while the previous row is exponentiated. */
+static void softmax_rows_f32(const row_task *t, int64_t lo, int64_t hi) {
+  const float *x = (const float *)t->xbase;
+  float *y = (float *)t->out;
+  int64_t n = t->n;
+  bool log_out = t->prim == MX_PRIM_LOG_SOFTMAX;
+  float m = row_max_f32(x + lo * n, n);
+  for (int64_t r = lo; r < hi; r++) {
+    const float *next = r + 1 < hi ? x + (r + 1) * n : NULL;
+    float mn = 0;
+    softmax_f32(x + r * n, y + r * n, n, log_out, m, next, &mn);
+    m = mn;
+  }
+}
+
 static void rows_range(void *arg, int64_t lo, int64_t hi) {
   row_task *t = arg;
   const mx_array *x = t->x;
+  if (t->dt == MX_FLOAT32 && (t->prim == MX_PRIM_SOFTMAX || t->prim == MX_PRIM_LOG_SOFTMAX) &&
+      mxi_is_row_contiguous(x)) {
+    softmax_rows_f32(t, lo, hi);
+    return;
+  }
   int64_t n = t->n, s = x->strides[x->ndim - 1];
   size_t esz = mx_dtype_size(t->dt);
   bool contig = s == (int64_t)esz || n == 1;
