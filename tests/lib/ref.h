@@ -3,7 +3,14 @@
 #ifndef MX_TEST_REF_H
 #define MX_TEST_REF_H
 
+#include <complex.h>
+
 #include "harness.h"
+
+/* glibc defines CMPLX only for GCC >= 4.7; clang reports GCC 4.2 but has the builtin. */
+#ifndef CMPLX
+#define CMPLX(x, y) __builtin_complex((double)(x), (double)(y))
+#endif
 
 typedef struct ref_array {
   int ndim;
