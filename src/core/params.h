@@ -7,7 +7,7 @@
 #include "mx/layout.h"
 
 typedef union mx_params {
-  /* FULL, RESHAPE, BROADCAST, RANDOM_BITS: the output shape */
+  /* FULL, RESHAPE, BROADCAST, RANDOM_BITS: the output shape; RANDOM_PERMUTATION: [n] */
   struct {
     int ndim;
     int64_t dims[MX_MAX_DIMS];

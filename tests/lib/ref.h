@@ -3,6 +3,8 @@
 #ifndef MX_TEST_REF_H
 #define MX_TEST_REF_H
 
+#include <complex.h>
+
 #include "harness.h"
 
 typedef struct ref_array {

@@ -19,10 +19,24 @@ static inline uint32_t mxi_f32_bits(float f) {
   return u;
 }
 
+/* The float's bits as an int32 that orders like the float (NaN beyond +-inf): clamping on it is
+ * an integer min/max, which GCC vectorizes even under its default -ftrapping-math. */
+static inline int32_t mxi_f32_ord(float f) {
+  int32_t i = (int32_t)mxi_f32_bits(f);
+  return i ^ ((i >> 31) & 0x7fffffff);
+}
+static inline float mxi_ord_f32(int32_t i) {
+  return mxi_bits_f32((uint32_t)(i ^ ((i >> 31) & 0x7fffffff)));
+}
+
 static inline float mxi_expf(float x) {
-  float xs = x > 88.7228394f ? 88.7228394f : x;
-  xs = xs < -104.0f ? -104.0f : xs;
-  xs = xs == xs ? xs : 0.0f; /* NaN: computed on 0, replaced below */
+  /* Clamp and special values use integer selects only: float selects with constant arms let GCC
+   * thread or sink the polynomial into branches, which it then cannot if-convert (no SIMD). */
+  const int32_t hi = mxi_f32_ord(88.7228394f), lo = mxi_f32_ord(-104.0f);
+  int32_t ox = mxi_f32_ord(x);
+  int32_t oc = ox > hi ? hi : ox;
+  oc = oc < lo ? lo : oc; /* NaN lands on a bound: computed there, replaced below */
+  float xs = mxi_ord_f32(oc);
   float n = rintf(xs * 1.44269504088896341f);
   float r = fmaf(n, -0.693359375f, xs);
   r = fmaf(n, 2.12194440e-4f, r);
@@ -38,10 +52,11 @@ static inline float mxi_expf(float x) {
   int32_t n1 = ni >> 1, n2 = ni - n1;
   float s1 = mxi_bits_f32((uint32_t)(n1 + 127) << 23);
   float s2 = mxi_bits_f32((uint32_t)(n2 + 127) << 23);
-  float y = p * s1 * s2;
-  y = x > 88.7228394f ? INFINITY : y;
-  y = x < -104.0f ? 0.0f : y;
-  return x == x ? y : x;
+  /* a final factor: inf above the range, 0 below it, NaN for NaN, else 1 */
+  uint32_t fb = ox > hi ? 0x7f800000u : 0x3f800000u;
+  fb = ox < lo ? 0u : fb;
+  fb = (mxi_f32_bits(x) & 0x7fffffffu) > 0x7f800000u ? 0x7fc00000u : fb;
+  return p * s1 * s2 * mxi_bits_f32(fb);
 }
 
 static inline float mxi_logf(float x) {
