@@ -8,12 +8,16 @@
 #include <stdint.h>
 #include <string.h>
 
-static inline float mxi_bits_f32(uint32_t u) {
+/* Forced: a loop vectorizes only if these are inlined into it, and GCC stops inlining them once a
+ * file uses them in many loops. */
+#define MXI_VINLINE static inline __attribute__((always_inline))
+
+MXI_VINLINE float mxi_bits_f32(uint32_t u) {
   float f;
   memcpy(&f, &u, 4);
   return f;
 }
-static inline uint32_t mxi_f32_bits(float f) {
+MXI_VINLINE uint32_t mxi_f32_bits(float f) {
   uint32_t u;
   memcpy(&u, &f, 4);
   return u;
@@ -21,15 +25,15 @@ static inline uint32_t mxi_f32_bits(float f) {
 
 /* The float's bits as an int32 that orders like the float (NaN beyond +-inf): clamping on it is
  * an integer min/max, which GCC vectorizes even under its default -ftrapping-math. */
-static inline int32_t mxi_f32_ord(float f) {
+MXI_VINLINE int32_t mxi_f32_ord(float f) {
   int32_t i = (int32_t)mxi_f32_bits(f);
   return i ^ ((i >> 31) & 0x7fffffff);
 }
-static inline float mxi_ord_f32(int32_t i) {
+MXI_VINLINE float mxi_ord_f32(int32_t i) {
   return mxi_bits_f32((uint32_t)(i ^ ((i >> 31) & 0x7fffffff)));
 }
 
-static inline float mxi_expf(float x) {
+MXI_VINLINE float mxi_expf(float x) {
   /* Clamp and special values use integer selects only: float selects with constant arms let GCC
    * thread or sink the polynomial into branches, which it then cannot if-convert (no SIMD). */
   const int32_t hi = mxi_f32_ord(88.7228394f), lo = mxi_f32_ord(-104.0f);
@@ -59,7 +63,7 @@ static inline float mxi_expf(float x) {
   return p * s1 * s2 * mxi_bits_f32(fb);
 }
 
-static inline float mxi_logf(float x) {
+MXI_VINLINE float mxi_logf(float x) {
   /* x = m * 2^e with m in [sqrt(1/2), sqrt(2)) */
   uint32_t u = mxi_f32_bits(x);
   bool sub = x < 1.17549435e-38f && x > 0;
