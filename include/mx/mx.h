@@ -8,6 +8,7 @@
 #include "dtype.h"
 #include "ops.h"
 #include "transforms.h"
+#include "io.h"
 
 #define MX_VERSION_MAJOR 0
 #define MX_VERSION_MINOR 1

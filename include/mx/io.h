@@ -1,0 +1,58 @@
+/* mx/io.h — model and data files: safetensors (read, memory-mapped, and write), NumPy's .npy and
+ * .npz (read and write), GGUF (read; F32, F16, BF16, Q8_0, Q4_0 dequantized on load).
+ * Loaders check every byte they read: a truncated, corrupt or hostile file gives an error, never
+ * an out-of-bounds access. Savers write a temporary file and rename it over the target, so a
+ * crash while saving never destroys the previous file. */
+#ifndef MX_IO_H
+#define MX_IO_H
+
+#include "array.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct mx_named_array {
+  const char *name;
+  mx_array *array;
+} mx_named_array;
+
+/* A set of named arrays (and string metadata) read from a file. The map holds a reference to
+ * each array; mx_tensors_get returns it without transferring ownership (mx_retain to keep an
+ * array after mx_tensors_free). Arrays read from a memory-mapped file share the mapping. */
+typedef struct mx_tensors mx_tensors;
+
+int mx_tensors_count(const mx_tensors *t);
+const char *mx_tensors_name(const mx_tensors *t, int i);
+mx_array *mx_tensors_at(const mx_tensors *t, int i);
+mx_array *mx_tensors_get(const mx_tensors *t, const char *name); /* NULL if absent */
+int mx_tensors_metadata_count(const mx_tensors *t);
+const char *mx_tensors_metadata_key(const mx_tensors *t, int i);
+const char *mx_tensors_metadata(const mx_tensors *t, const char *key); /* NULL if absent */
+void mx_tensors_free(mx_tensors *t);
+
+/* safetensors (https://github.com/huggingface/safetensors): every mx dtype except complex64
+ * (which the format does not define). Metadata: n_meta key/value string pairs (may be 0). */
+mx_status mx_save_safetensors(const char *path, int n, const mx_named_array *arrays, int n_meta,
+                              const char *const *keys, const char *const *values);
+/* NULL on error (mx_last_error says why). */
+mx_tensors *mx_load_safetensors(const char *path);
+
+/* NumPy .npy (format 1.0-3.0; C or Fortran order; little or big endian on read). */
+mx_status mx_save_npy(const char *path, mx_array *a);
+mx_array *mx_load_npy(const char *path); /* an error array on failure */
+
+/* NumPy .npz: a zip of .npy files, as numpy.savez writes (stored) and numpy.savez_compressed
+ * writes (deflate; read only). */
+mx_status mx_save_npz(const char *path, int n, const mx_named_array *arrays);
+mx_tensors *mx_load_npz(const char *path);
+
+/* GGUF v2/v3 (llama.cpp): tensors of type F32, F16, BF16, Q8_0 and Q4_0 (the quantized ones
+ * dequantized to float32); metadata values converted to strings. Dimensions are reported in
+ * NumPy order (GGUF stores the fastest-varying first). */
+mx_tensors *mx_load_gguf(const char *path);
+
+#ifdef __cplusplus
+}
+#endif
+#endif
