@@ -519,3 +519,53 @@ TEST(errors_inside_vmap) {
   mx_function_free(vf);
   mx_function_free(fg);
 }
+
+/* ---- empty batches and nested vmap ---- */
+static void f_mix(void *ctx, int n_in, mx_array **in, int n_out, mx_array **out) {
+  (void)ctx; (void)n_in; (void)n_out;
+  mx_array *a = in[0], *idx = in[1]; /* a (3, 5), idx (2) */
+  mx_array *u = mx_reshape(mx_take(a, idx, 0), S(2, 1, 5));
+  mx_array *s = mx_sum(mx_scatter(a, 1, &idx, u, (int[]){0}, MX_SCATTER_MAX), MX_ALL_AXES, false);
+  mx_array *t = mx_take_along_axis(mx_sort(a, 1), mx_reshape(idx, S(1, 2)), 1);
+  out[0] = mx_add(mx_add(mx_take(a, idx, 1), s), t);
+}
+
+TEST(vmap_empty_batch) {
+  mx_function *f = mx_function_new(f_mix, NULL, 2, 1);
+  mx_array *a = mx_zeros(S(0, 3, 5), MX_FLOAT64), *idx = mx_zeros(S(0, 2), MX_INT64);
+  for (int k = 0; k < 2; k++) { /* indices batched, then shared */
+    mx_function *v = mx_vmap_fn(f, (int[]){0, k ? MX_UNBATCHED : 0}, NULL);
+    mx_array *r;
+    CHECK(mx_call(v, 2, (mx_array *[]){a, k ? I64(S(2), 0, 1) : idx}, 1, &r) == MX_OK);
+    CHECK_OK(r);
+    CHECK_INT(mx_array_ndim(r), 3);
+    CHECK_INT(mx_array_size(r), 0);
+    mx_function_free(v);
+  }
+  mx_function_free(f);
+}
+
+TEST(nested_vmap_take) { /* data batched by the outer map, indices by both */
+  opbox take = {v_take};
+  mx_function *f = mx_function_new(call_box, &take, 2, 1);
+  mx_function *inner = mx_vmap_fn(f, (int[]){MX_UNBATCHED, 0}, NULL);
+  mx_function *outer = mx_vmap_fn(inner, (int[]){0, 1}, NULL);
+  mx_array *a = randn(S(B, 3, 5), 5), *r;
+  int64_t iv[2][B][2] = {{{0, 4}, {1, -1}, {2, 2}}, {{3, 3}, {-5, 0}, {4, 1}}}; /* [inner][outer] */
+  mx_array *idx = mx_array_new(iv, S(2, B, 2), MX_INT64);
+  if (!CHECK(mx_call(outer, 2, (mx_array *[]){a, idx}, 1, &r) == MX_OK)) {
+    mx_clear_error();
+  } else {
+    mx_array *rows[B * 2];
+    for (int o = 0; o < B; o++)
+      for (int i = 0; i < 2; i++)
+        rows[o * 2 + i] = mx_take(mx_squeeze(mx_slice_axis(a, 0, o, o + 1, 1), MX_AXES(0)),
+                                  mx_array_new(iv[i][o], S(2), MX_INT64), 1);
+    ref_array *want = ref_from(mx_reshape(mx_stack(B * 2, rows, 0), S(B, 2, 3, 2)));
+    if (want) ref_check(r, want, 1, "nested vmap of take");
+    ref_free(want);
+  }
+  mx_function_free(outer);
+  mx_function_free(inner);
+  mx_function_free(f);
+}

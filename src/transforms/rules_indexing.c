@@ -229,6 +229,10 @@ static mx_array *vmap_scatter(mx_array *node, mx_array *const *in, const int *ax
   if (!idx_batched) {
     u = batch_last(in[1], axes[1], b);
   } else {
+    if (b == 0) { /* no example: nothing to write (an arange index would not fit) */
+      *oa = d;
+      return a;
+    }
     u = mx_expand_dims(batch_first(in[1], axes[1], b), MX_AXES(-1));
     idx[n] = example_index(b, ni + 1);
     sax[n++] = d;
@@ -270,7 +274,7 @@ static mx_array *vmap_gather(mx_array *node, mx_array *const *in, const int *axe
   bool idx_batched = false;
   mx_array *idx[MX_MAX_DIMS + 1];
   int gax[MX_MAX_DIMS + 1];
-  int64_t sizes[MX_MAX_DIMS];
+  int64_t sizes[MX_MAX_DIMS + 1];
   for (int k = 0; k < n; k++) {
     idx_batched |= axes[1 + k] >= 0;
     idx[k] = mxi_batch_front(in[1 + k], axes[1 + k]);
@@ -287,10 +291,17 @@ static mx_array *vmap_gather(mx_array *node, mx_array *const *in, const int *axe
     *oa = ni + d;
     return mxi_gather(op, a, n, idx, gax, sizes);
   }
+  *oa = 0;
+  if (b == 0) { /* no example: an empty result (an arange index would not fit) */
+    mx_shape s = {.ndim = 1 + ni + d};
+    s.dims[0] = 0;
+    for (int i = 0; i < ni; i++) s.dims[1 + i] = node->shape[i];
+    for (int i = 0; i < d; i++) s.dims[1 + ni + i] = sizes[i];
+    return mx_zeros(s, (mx_dtype)node->dtype);
+  }
   idx[n] = example_index(b, ni + 1);
   gax[n] = d;
   sizes[d] = 1;
-  *oa = 0;
   return mx_squeeze(mxi_gather(op, a, n + 1, idx, gax, sizes), MX_AXES(-1));
 }
 
