@@ -24,15 +24,18 @@ void mxi_forward(const mxi_tape *t, int n_src, mx_array *const *srcs, mx_array *
     int k = mxi_tape_find(t, srcs[i]);
     if (k >= 0) tan[k] = src_tan[i];
   }
+  int width = 1; /* per-node scratch sized by the widest node: concatenate takes any number */
+  for (int k = 0; k < t->n; k++) width = t->nodes[k]->nin > width ? t->nodes[k]->nin : width;
+  mx_array **tin = malloc((size_t)width * sizeof *tin);
+  if (!tin) abort();
   for (int k = 0; k < t->n; k++) {
     mx_array *a = t->nodes[k];
     if (tan[k] || a->nin == 0 || !differentiable(a)) continue;
     bool is_src = false;
     for (int i = 0; i < n_src && !is_src; i++) is_src = srcs[i] == a;
     if (is_src) continue;
-    mx_array *tin[64] = {NULL};
     bool any = false;
-    for (int i = 0; i < a->nin && i < 64; i++) {
+    for (int i = 0; i < a->nin; i++) {
       int j = mxi_tape_find(t, a->in[i]);
       tin[i] = (j >= 0 && differentiable(a->in[i])) ? tan[j] : NULL;
       any |= tin[i] != NULL;
@@ -55,6 +58,7 @@ void mxi_forward(const mxi_tape *t, int n_src, mx_array *const *srcs, mx_array *
     int k = mxi_tape_find(t, outs[j]);
     out_tan[j] = k >= 0 ? tan[k] : NULL;
   }
+  free(tin);
   free(tan);
 }
 

@@ -45,6 +45,13 @@ void mxi_backward(const mxi_tape *t, int n_out, mx_array *const *outs, mx_array 
     int k = mxi_tape_find(t, outs[j]);
     if (k >= 0 && cots[j] && differentiable(outs[j])) accumulate(&cot[k], cots[j]);
   }
+  /* per-node scratch sized by the widest node: concatenate takes any number of inputs */
+  int width = 1;
+  for (int k = 0; k < t->n; k++) width = t->nodes[k]->nin > width ? t->nodes[k]->nin : width;
+  bool *need = malloc((size_t)width * sizeof *need);
+  mx_array **g = malloc((size_t)width * sizeof *g);
+  int *idx = malloc((size_t)width * sizeof *idx);
+  if (!need || !g || !idx) abort();
   mxi_custom_begin(t);
   for (int k = t->n - 1; k >= 0; k--) {
     mx_array *a = t->nodes[k];
@@ -56,11 +63,9 @@ void mxi_backward(const mxi_tape *t, int n_out, mx_array *const *outs, mx_array 
     bool is_src = false;
     for (int i = 0; i < n_src && !is_src; i++) is_src = srcs[i] == a;
     if (is_src) continue;
-    bool need[64] = {false};
-    mx_array *g[64] = {NULL};
-    int idx[64];
     bool any = false;
-    for (int i = 0; i < a->nin && i < 64; i++) {
+    for (int i = 0; i < a->nin; i++) {
+      g[i] = NULL;
       idx[i] = mxi_tape_find(t, a->in[i]);
       need[i] = idx[i] >= 0 && differentiable(a->in[i]);
       any |= need[i];
@@ -74,13 +79,16 @@ void mxi_backward(const mxi_tape *t, int n_out, mx_array *const *outs, mx_array 
       continue;
     }
     rule(a, cot[k], need, g);
-    for (int i = 0; i < a->nin && i < 64; i++)
+    for (int i = 0; i < a->nin; i++)
       if (need[i] && g[i]) accumulate(&cot[idx[i]], checked(g[i], a, a->in[i]));
   }
   for (int i = 0; i < n_src; i++) {
     int k = mxi_tape_find(t, srcs[i]);
     grads[i] = k >= 0 ? cot[k] : NULL;
   }
+  free(need);
+  free(g);
+  free(idx);
   free(cot);
 }
 

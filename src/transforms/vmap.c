@@ -90,12 +90,15 @@ static void vmap_call(void *p, int n_in, mx_array **in, int n_out, mx_array **ou
         val[k] = in[i];
         vax[k] = axes[i];
       }
+    int width = 1; /* per-node scratch sized by the widest node: concatenate takes any number */
+    for (int k = 0; k < t.n; k++) width = t.nodes[k]->nin > width ? t.nodes[k]->nin : width;
+    mx_array **nin = malloc((size_t)width * sizeof *nin);
+    int *nax = malloc((size_t)width * sizeof *nax);
+    if (!nin || !nax) abort();
     for (int k = 0; k < t.n; k++) {
       mx_array *a = t.nodes[k];
       if (val[k]) continue; /* a source */
-      mx_array *nin[64];
-      int nax[64];
-      for (int i = 0; i < a->nin && i < 64; i++) {
+      for (int i = 0; i < a->nin; i++) {
         int j = mxi_tape_find(&t, a->in[i]);
         nin[i] = j >= 0 ? val[j] : a->in[i];
         nax[i] = j >= 0 ? vax[j] : -1;
@@ -106,7 +109,7 @@ static void vmap_call(void *p, int n_in, mx_array **in, int n_out, mx_array **ou
         continue;
       }
       bool batched = false;
-      for (int i = 0; i < a->nin && i < 64; i++) batched |= nax[i] >= 0;
+      for (int i = 0; i < a->nin; i++) batched |= nax[i] >= 0;
       int oa = -1;
       if (!batched) { /* only through a custom_vjp value that ignored its inputs */
         val[k] = mxi_reapply(a, a->nin, nin);
@@ -116,6 +119,8 @@ static void vmap_call(void *p, int n_in, mx_array **in, int n_out, mx_array **ou
       }
       vax[k] = oa;
     }
+    free(nin);
+    free(nax);
     for (int j = 0; j < n_out; j++) {
       int k = mxi_tape_find(&t, traced[j]);
       mx_array *r;
