@@ -96,9 +96,6 @@ static mx_array *norm_dxhat(const norm_parts *p, mx_array *v) {
   return mx_multiply(p->r, d);
 }
 
-/* g (shaped like x) summed over every axis but the last: the cotangent of a [N] parameter. */
-static mx_array *param_grad(mx_array *g, const mx_array *param) { return mxi_grad_like(g, param); }
-
 static void vjp_norm(mx_array *node, mx_array *cot, const bool *need, mx_array **g) {
   norm_parts p;
   norm_parts_of(node, &p);
@@ -107,8 +104,9 @@ static void vjp_norm(mx_array *node, mx_array *cot, const bool *need, mx_array *
     mx_array *d = p.w ? mx_multiply(c, p.w) : c;
     g[0] = mxi_cast(norm_dxhat(&p, d), (mx_dtype)node->in[0]->dtype);
   }
-  if (p.iw >= 0 && need[p.iw]) g[p.iw] = param_grad(mx_multiply(c, p.xhat), node->in[p.iw]);
-  if (p.ib >= 0 && need[p.ib]) g[p.ib] = param_grad(c, node->in[p.ib]);
+  /* a [N] parameter's cotangent is summed over x's rows (mxi_grad_like unbroadcasts), in cd */
+  if (p.iw >= 0 && need[p.iw]) g[p.iw] = mxi_grad_like(mx_multiply(c, p.xhat), node->in[p.iw]);
+  if (p.ib >= 0 && need[p.ib]) g[p.ib] = mxi_grad_like(c, node->in[p.ib]);
 }
 
 static mx_array *jvp_norm(mx_array *node, mx_array *const *t) {
