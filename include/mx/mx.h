@@ -9,6 +9,8 @@
 #include "ops.h"
 #include "transforms.h"
 #include "io.h"
+#include "nn.h"
+#include "optim.h"
 
 #define MX_VERSION_MAJOR 0
 #define MX_VERSION_MINOR 1

@@ -36,6 +36,7 @@ typedef struct mx_buffer {
 enum {
   MX_FLAG_WEAK = 1 << 0,        /* weakly typed scalar (mx_scalar) */
   MX_FLAG_PLACEHOLDER = 1 << 1, /* vmap's stand-in for one example: has no data */
+  MX_FLAG_WEAK_VALUE = 1 << 2,  /* a weak scalar leaf whose exact value is in weak_value */
 };
 
 struct mx_array {
@@ -56,6 +57,7 @@ struct mx_array {
   mx_stream stream;
   char *error;                  /* set on an error array: its message */
   uint16_t trace_level;         /* outermost transformation this node is traced by (0: none) */
+  double weak_value;            /* mx_scalar's value, so that casting it is exact (float64) */
   uint32_t epoch;               /* eval scratch: visit mark */
   int32_t pending;              /* eval scratch: consumers yet to run */
   int32_t uses;                 /* eval scratch: consumers in this eval */

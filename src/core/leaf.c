@@ -91,7 +91,10 @@ mx_array *mx_scalar_complex(float re, float im) {
 
 mx_array *mx_scalar(double value) {
   mx_array *a = mx_scalar_typed(value, MX_FLOAT32);
-  if (!a->error) a->flags |= MX_FLAG_WEAK;
+  if (!a->error) {
+    a->flags |= MX_FLAG_WEAK | MX_FLAG_WEAK_VALUE;
+    a->weak_value = value; /* float32 storage alone would round 0.1 for a float64 operand */
+  }
   return a;
 }
 

@@ -183,7 +183,9 @@ mx_array *mx_relu(mx_array *a) {
   mx_dtype dt = (mx_dtype)a->dtype;
   if (dt == MX_COMPLEX64) return mxi_error("relu", "complex64 input is not supported");
   if (dt == MX_BOOL || !mx_dtype_is_signed(dt)) return a; /* never negative */
-  return mx_maximum(a, mx_scalar_int(0)); /* keeps a's dtype, integers included; NaN stays NaN */
+  /* where(x <= 0, 0, x): keeps a's dtype; NaN stays NaN; the gradient at 0 is 0 (as PyTorch and
+   * JAX), where maximum(x, 0) would split it at the tie */
+  return mx_where(mx_less_equal(a, mx_scalar_int(0)), mx_scalar_int(0), a);
 }
 
 /* The input of a smooth activation in the dtype it computes in: integers and bool in float32,

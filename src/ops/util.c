@@ -63,6 +63,8 @@ mx_dtype mxi_result_type(const mx_array *a, const mx_array *b) {
 
 mx_array *mxi_cast(mx_array *a, mx_dtype dtype) {
   if (!a || a->error || a->dtype == dtype) return a;
+  if ((a->flags & MX_FLAG_WEAK_VALUE) && mx_dtype_is_inexact(dtype))
+    return mx_scalar_typed(a->weak_value, dtype); /* exact: from the value, not its float32 */
   return mx_astype(a, dtype);
 }
 

@@ -1,0 +1,124 @@
+/* losses.c — loss functions, composed from ops (so they differentiate, batch and run on every
+ * backend). Cross entropy takes class indices or probabilities, label smoothing and an ignored
+ * index, like PyTorch. */
+#include "../ops/util.h"
+#include "mx/nn.h"
+
+static mx_array *reduce(mx_array *loss, mx_reduction r, const char *op) {
+  switch (r) {
+    case MX_REDUCE_MEAN: return mx_mean(loss, MX_ALL_AXES, false);
+    case MX_REDUCE_SUM: return mx_sum(loss, MX_ALL_AXES, false);
+    case MX_REDUCE_NONE: return loss;
+    default: return mxi_error(op, "unknown reduction %d", (int)r);
+  }
+}
+
+/* -log p[target] with ignored targets masked out; mean over the targets kept. */
+static mx_array *nll(const char *op, mx_array *logp, mx_array *targets, double smoothing,
+                     int64_t ignore_index, mx_reduction r) {
+  if (!mx_dtype_is_integer((mx_dtype)targets->dtype))
+    return mxi_error(op, "targets of dtype %s: class indices must be integers",
+                     mx_dtype_name((mx_dtype)targets->dtype));
+  bool shape_ok = targets->ndim == logp->ndim - 1;
+  for (int i = 0; shape_ok && i < targets->ndim; i++) shape_ok = targets->shape[i] == logp->shape[i];
+  if (!shape_ok) {
+    char s1[MXI_SHAPE_STR_LEN], s2[MXI_SHAPE_STR_LEN];
+    return mxi_error(op, "targets of shape %s do not match predictions of shape %s (classes last)",
+                     mxi_shape_str(s1, sizeof s1, targets->ndim, targets->shape),
+                     mxi_shape_str(s2, sizeof s2, logp->ndim, logp->shape));
+  }
+  mx_array *keep = mx_not_equal(targets, mx_scalar_typed((double)ignore_index, (mx_dtype)targets->dtype));
+  mx_array *safe = mx_where(keep, targets, mx_zeros_like(targets)); /* ignored -> any valid class */
+  mx_array *picked = mx_squeeze(mx_take_along_axis(logp, mx_expand_dims(safe, MX_AXES(-1)), -1), MX_AXES(-1));
+  mx_array *loss = mx_negative(picked);
+  if (smoothing > 0)
+    loss = mx_add(mx_multiply(mx_scalar(1 - smoothing), loss),
+                  mx_multiply(mx_scalar(smoothing), mx_negative(mx_mean(logp, MX_AXES(-1), false))));
+  mx_array *kf = mx_astype(keep, (mx_dtype)loss->dtype);
+  loss = mx_multiply(loss, kf);
+  if (r == MX_REDUCE_MEAN) /* average over the targets that count (PyTorch) */
+    return mx_divide(mx_sum(loss, MX_ALL_AXES, false), mx_sum(kf, MX_ALL_AXES, false));
+  return reduce(loss, r, op);
+}
+
+mx_array *mx_cross_entropy(mx_array *logits, mx_array *targets, double label_smoothing,
+                           int64_t ignore_index, mx_reduction reduction) {
+  MXI_CHECK("cross_entropy", logits, targets);
+  if (logits->ndim < 1) return mxi_error("cross_entropy", "logits must have a class axis");
+  if (label_smoothing < 0 || label_smoothing > 1)
+    return mxi_error("cross_entropy", "label_smoothing %g is outside [0, 1]", label_smoothing);
+  mx_array *logp = mx_log_softmax(logits, MX_AXES(-1));
+  if (mx_dtype_is_float((mx_dtype)targets->dtype)) { /* class probabilities */
+    bool same = targets->ndim == logits->ndim;
+    for (int i = 0; same && i < logits->ndim; i++) same = targets->shape[i] == logits->shape[i];
+    if (!same) {
+      char s1[MXI_SHAPE_STR_LEN], s2[MXI_SHAPE_STR_LEN];
+      return mxi_error("cross_entropy", "probability targets of shape %s must match logits of shape %s",
+                       mxi_shape_str(s1, sizeof s1, targets->ndim, targets->shape),
+                       mxi_shape_str(s2, sizeof s2, logits->ndim, logits->shape));
+    }
+    mx_array *t = targets;
+    if (label_smoothing > 0) {
+      double c = (double)logits->shape[logits->ndim - 1];
+      t = mx_add(mx_multiply(t, mx_scalar(1 - label_smoothing)), mx_scalar(label_smoothing / c));
+    }
+    mx_array *loss = mx_negative(mx_sum(mx_multiply(t, logp), MX_AXES(-1), false));
+    return reduce(loss, reduction, "cross_entropy");
+  }
+  return nll("cross_entropy", logp, targets, label_smoothing, ignore_index, reduction);
+}
+
+mx_array *mx_nll_loss(mx_array *log_probs, mx_array *targets, int64_t ignore_index, mx_reduction reduction) {
+  MXI_CHECK("nll_loss", log_probs, targets);
+  if (log_probs->ndim < 1) return mxi_error("nll_loss", "log_probs must have a class axis");
+  return nll("nll_loss", log_probs, targets, 0, ignore_index, reduction);
+}
+
+static mx_array *diff(const char *op, mx_array *p, mx_array *t) {
+  mx_array *bad = mxi_check_inputs(op, 2, (mx_array *[]){p, t});
+  if (bad) return bad;
+  return mx_subtract(p, t);
+}
+
+mx_array *mx_mse_loss(mx_array *pred, mx_array *target, mx_reduction reduction) {
+  return reduce(mx_square(diff("mse_loss", pred, target)), reduction, "mse_loss");
+}
+
+mx_array *mx_l1_loss(mx_array *pred, mx_array *target, mx_reduction reduction) {
+  return reduce(mx_abs(diff("l1_loss", pred, target)), reduction, "l1_loss");
+}
+
+mx_array *mx_smooth_l1_loss(mx_array *pred, mx_array *target, double beta, mx_reduction reduction) {
+  if (beta <= 0) return mx_l1_loss(pred, target, reduction);
+  mx_array *d = mx_abs(diff("smooth_l1_loss", pred, target));
+  mx_array *quad = mx_divide(mx_multiply(mx_scalar(0.5), mx_square(d)), mx_scalar(beta));
+  mx_array *lin = mx_subtract(d, mx_scalar(0.5 * beta));
+  return reduce(mx_where(mx_less(d, mx_scalar(beta)), quad, lin), reduction, "smooth_l1_loss");
+}
+
+mx_array *mx_binary_cross_entropy(mx_array *probs, mx_array *targets, mx_reduction reduction) {
+  MXI_CHECK("binary_cross_entropy", probs, targets);
+  /* log clamped at -100 like PyTorch, so p = 0 or 1 gives a finite loss */
+  mx_array *lo = mx_scalar(-100);
+  mx_array *lp = mx_maximum(mx_log(probs), lo), *l1p = mx_maximum(mx_log1p(mx_negative(probs)), lo);
+  mx_array *loss = mx_negative(mx_add(mx_multiply(targets, lp), mx_multiply(mx_subtract(mx_scalar(1), targets), l1p)));
+  return reduce(loss, reduction, "binary_cross_entropy");
+}
+
+mx_array *mx_binary_cross_entropy_with_logits(mx_array *logits, mx_array *targets, mx_reduction reduction) {
+  MXI_CHECK("binary_cross_entropy_with_logits", logits, targets);
+  /* max(x, 0) - x t + log(1 + e^-|x|): stable for large |x| */
+  mx_array *x = logits;
+  mx_array *loss = mx_add(mx_subtract(mx_maximum(x, mx_scalar(0)), mx_multiply(x, targets)),
+                          mx_log1p(mx_exp(mx_negative(mx_abs(x)))));
+  return reduce(loss, reduction, "binary_cross_entropy_with_logits");
+}
+
+mx_array *mx_kl_div_loss(mx_array *log_input, mx_array *target, mx_reduction reduction) {
+  MXI_CHECK("kl_div_loss", log_input, target);
+  /* t (log t - x), 0 where t == 0 */
+  mx_array *zero = mx_equal(target, mx_scalar(0));
+  mx_array *logt = mx_log(mx_where(zero, mx_ones_like(target), target));
+  mx_array *loss = mx_where(zero, mx_zeros_like(target), mx_multiply(target, mx_subtract(logt, log_input)));
+  return reduce(loss, reduction, "kl_div_loss");
+}

@@ -1,0 +1,39 @@
+/* module.h — the module object shared by the nn sources. */
+#ifndef MX_NN_MODULE_H
+#define MX_NN_MODULE_H
+
+#include "../core/internal.h"
+#include "mx/nn.h"
+
+typedef struct mxi_entry {
+  char *name;
+  mx_array *value; /* retained */
+  bool buffer;     /* state, not a parameter */
+  bool frozen;
+} mxi_entry;
+
+typedef struct mxi_child {
+  char *name;
+  mx_module *m;
+} mxi_child;
+
+struct mx_module {
+  char *type;
+  mx_forward_fn forward;
+  void *cfg;
+  void (*free_cfg)(void *);
+  mxi_entry *entries;
+  int n_entries, cap_entries;
+  mxi_child *children;
+  int n_children, cap_children;
+  bool training;
+  char **names; /* dotted names handed out by mx_module_list */
+  int n_names;
+};
+
+/* Calls fn for every selected entry in list order with its dotted name. */
+typedef void (*mxi_entry_fn)(void *ctx, const char *dotted, mxi_entry *e);
+void mxi_module_walk(const mx_module *m, mx_param_filter f, mxi_entry_fn fn, void *ctx);
+bool mxi_entry_selected(const mxi_entry *e, mx_param_filter f);
+
+#endif
