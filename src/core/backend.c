@@ -1,4 +1,5 @@
 /* backend.c — the backend registry and output allocation shared by host kernels. */
+#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -8,17 +9,27 @@ static mx_backend *backends[2];
 
 void mxi_register_backend(mx_backend *b) { backends[b->type] = b; }
 
+#ifdef MX_HAVE_CUDA
+void mxi_cuda_backend_init(void); /* src/backend/cuda: registers itself when a GPU is usable */
+static void init_cuda(void) { mxi_cuda_backend_init(); }
+#else
+static void init_cuda(void) {}
+#endif
+
 mx_backend *mxi_backend(mx_device_type type) {
   if (type == MX_CPU) return &mxi_cpu_backend;
-  if ((unsigned)type < 2) return backends[type];
+  if (type == MX_CUDA) {
+    static pthread_once_t once = PTHREAD_ONCE_INIT;
+    pthread_once(&once, init_cuda);
+    return backends[MX_CUDA];
+  }
   return NULL;
 }
 
-static bool can_take(const mx_array *out, const mx_array *x) {
+bool mxi_can_donate(const mx_array *out, const mx_array *x, bool on_device) {
   if (!(x->scratch & MXI_SCR_DONATE) || !x->buf || x->buf->refcount != 1) return false;
-  if (x->offset != 0 || x->buf->nbytes != mx_array_nbytes(out) || !x->buf->host_valid ||
-      x->buf->user_memory)
-    return false;
+  if (x->offset != 0 || x->buf->nbytes != mx_array_nbytes(out) || x->buf->user_memory) return false;
+  if (on_device ? !x->buf->dev_valid : !x->buf->host_valid) return false;
   if (mx_dtype_size((mx_dtype)x->dtype) != mx_dtype_size((mx_dtype)out->dtype)) return false;
   if (x->ndim != out->ndim) return false;
   for (int i = 0; i < x->ndim; i++)
@@ -29,7 +40,7 @@ static bool can_take(const mx_array *out, const mx_array *x) {
 bool mxi_out_alloc(mx_array *out, mx_array *const *in, int n) {
   for (int i = 0; i < n; i++) {
     mx_array *x = in[i];
-    if (x && can_take(out, x)) {
+    if (x && mxi_can_donate(out, x, false)) {
       /* Share x's buffer: the kernel still reads x through it, and eval drops x's reference
        * right after this node (its last use), leaving the buffer to out alone. */
       out->buf = x->buf;

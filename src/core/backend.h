@@ -30,6 +30,11 @@ extern mx_backend mxi_cpu_backend;
  * through mxi_kernel_fail and returns false. */
 bool mxi_out_alloc(mx_array *out, mx_array *const *in, int n);
 
+/* True when out may take over input x's buffer: x is flagged for donation by eval (this is its
+ * last use and nobody else holds it), and the sizes and layout match. on_device: the buffer's
+ * device copy must be current (CUDA kernels), else its host copy. */
+bool mxi_can_donate(const mx_array *out, const mx_array *x, bool on_device);
+
 /* A row-major contiguous copy of an evaluated array, as a new leaf not owned by any scope
  * (release it). NULL on failure with the error recorded on out_for_errors. */
 mx_array *mxi_contiguous_copy(mx_array *a, mx_array *out_for_errors);

@@ -188,10 +188,12 @@ mx_status mx_eval_many(int n, mx_array *const *arrays) {
 
   mx_array **nodes = order.v;
   size_t count = order.n;
+  bool used_device = false;
   for (size_t i = 0; i < count; i++) nodes[i]->pending = nodes[i]->uses;
   for (size_t i = 0; i < count; i++) {
     mx_array *a = nodes[i];
     mark_donors(a);
+    used_device |= a->stream.device.type != MX_CPU;
     run_node(a);
     mxi_nodes_run++;
     a->scratch |= MXI_SCR_COMPUTED;
@@ -203,6 +205,11 @@ mx_status mx_eval_many(int n, mx_array *const *arrays) {
     mx_array *a = nodes[i];
     a->scratch = 0;
     if ((a->buf || a->error) && !mxi_is_traced(a)) mxi_detach(a);
+  }
+  /* Device work was only enqueued: wait for it, so that errors show here and timing is honest. */
+  if (used_device) {
+    mx_backend *be = mxi_backend(MX_CUDA);
+    if (be && be->synchronize && be->synchronize(-1, -1) != MX_OK) status = MX_ERROR;
   }
   for (int i = 0; i < n; i++)
     if (arrays[i] && arrays[i]->error && status == MX_OK) status = MX_ERROR;

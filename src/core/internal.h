@@ -5,6 +5,13 @@
 
 #include <stdarg.h>
 
+/* internal.h is also read by the CUDA sources (C++): thread-local storage by either name. */
+#ifdef __cplusplus
+#define MXI_THREAD_LOCAL thread_local
+#else
+#define MXI_THREAD_LOCAL _Thread_local
+#endif
+
 #include "mx/array.h"
 #include "mx/device.h"
 #include "mx/dtype.h"
@@ -79,12 +86,12 @@ void mxi_detach(mx_array *a);
 
 /* Nodes run by evaluation on this thread (eval.c): lets tests check that shared subgraphs are
  * computed once. */
-extern _Thread_local uint64_t mxi_nodes_run;
+extern MXI_THREAD_LOCAL uint64_t mxi_nodes_run;
 
 /* ---- transformations' tracing (src/transforms) ---- */
 /* Depth of the transformations running on this thread. A node with 0 < trace_level <= depth is
  * part of a function being transformed: evaluation must not drop its graph. */
-extern _Thread_local uint16_t mxi_trace_depth;
+extern MXI_THREAD_LOCAL uint16_t mxi_trace_depth;
 static inline bool mxi_is_traced(const mx_array *a) {
   return a->trace_level && a->trace_level <= mxi_trace_depth;
 }
