@@ -96,6 +96,15 @@ typedef union mx_params {
     int stride[3], pad_lo[3], pad_hi[3], dilation[3];
     int groups;
   } conv;
+  /* CONV_GRAD_INPUT, CONV_GRAD_WEIGHT: the forward CONV's params (the same leading members, so
+   * .conv reads them), plus the spatial size of the operand whose gradient is computed: the
+   * input's (not recoverable from the output when stride > 1) or the kernel's */
+  struct {
+    int nspatial;
+    int stride[3], pad_lo[3], pad_hi[3], dilation[3];
+    int groups;
+    int64_t size[3];
+  } conv_grad;
   /* CUSTOM_OUT: the shared record of one custom_vjp call (src/transforms/custom.c) */
   struct {
     struct mxi_custom_group *group;

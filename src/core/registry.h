@@ -51,6 +51,7 @@ void mxi_register_sort(mx_prim_info *t);
 void mxi_register_linalg(mx_prim_info *t);
 void mxi_register_nn(mx_prim_info *t);
 void mxi_register_conv(mx_prim_info *t);
+void mxi_register_conv_grad(mx_prim_info *t); /* called by mxi_register_conv */
 void mxi_register_random(mx_prim_info *t);
 /* The transformations' primitives and every primitive's vjp/jvp/vmap rules (src/transforms). */
 void mxi_register_transforms(mx_prim_info *t);

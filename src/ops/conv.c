@@ -101,7 +101,10 @@ static bool infer_conv(mx_prim prim, mx_array *const *in, int n, const mx_params
   return conv_shape(in[0], in[1], p, ndim, shape, err, errlen);
 }
 
-void mxi_register_conv(mx_prim_info *t) { t[MX_PRIM_CONV].infer = infer_conv; }
+void mxi_register_conv(mx_prim_info *t) {
+  t[MX_PRIM_CONV].infer = infer_conv;
+  mxi_register_conv_grad(t); /* the gradient primitives (conv_grad.c) */
+}
 
 static mx_array *conv(const char *name, int ns, mx_array *x, mx_array *w, const int *stride,
                       const int *padding, const int *dilation, int groups) {

@@ -338,4 +338,7 @@ static mx_status k_conv(mx_array *out, mx_array *const *in, int n, const mx_para
   return st;
 }
 
-void mxi_cpu_register_conv(mx_kernel_fn *k) { k[MX_PRIM_CONV] = k_conv; }
+void mxi_cpu_register_conv(mx_kernel_fn *k) {
+  k[MX_PRIM_CONV] = k_conv;
+  mxi_cpu_register_conv_grad(k); /* its gradient primitives (conv_grad_util.c) */
+}
