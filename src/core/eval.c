@@ -168,7 +168,10 @@ mx_status mx_eval_many(int n, mx_array *const *arrays) {
   mx_status status = MX_OK;
   uint32_t ep = atomic_fetch_add(&epoch_counter, 1) + 1;
   order.n = 0;
-  for (int i = 0; i < n; i++) {
+  /* Targets are walked last to first: gradients come in forward (parameter) order, and the
+   * backward pass reaches the last parameters first, so this schedules each gradient right
+   * where its inputs become ready and their memory can go (checkpointing relies on it). */
+  for (int i = n - 1; i >= 0; i--) {
     mx_array *t = arrays[i];
     if (!t) {
       mxi_record_error("mx_eval: array is NULL");

@@ -154,7 +154,12 @@ static void checkpoint_vjp(void *ctx, int n_in, mx_array **primals, int n_out, m
   mx_function *f = ctx;
   mx_array **outs = malloc((size_t)n_out * sizeof *outs);
   if (!outs) abort();
+  /* The recomputed forward outputs are not needed: in an inner scope they die here, so they do
+   * not hold the recomputed intermediates alive past their last use in the backward pass. */
+  mx_scope s = mx_scope_begin();
   mx_vjp(f, n_in, primals, n_out, cotangents, outs, vjps);
+  for (int i = 0; i < n_in; i++) mx_keep(vjps[i]);
+  mx_scope_end(s);
   free(outs);
 }
 
