@@ -17,8 +17,8 @@ static _Atomic size_t host_active, host_peak, host_limit;
 static const mx_device_hooks *hooks;
 
 /* ---- the cache of large host blocks ---- */
-#define CACHE_MIN ((size_t)1 << 20) /* smaller blocks go straight to malloc, which caches them */
-#define CACHE_SLOTS 64
+#define CACHE_MIN ((size_t)64 << 10) /* smaller blocks go straight to malloc, which caches them */
+#define CACHE_SLOTS 256
 
 static struct {
   pthread_mutex_t mu;
@@ -109,6 +109,20 @@ static void note_alloc(size_t n) {
   size_t peak = atomic_load(&host_peak);
   while (now > peak && !atomic_compare_exchange_weak(&host_peak, &peak, now)) {
   }
+}
+
+void *mxi_scratch_alloc(size_t nbytes) {
+  size_t size = block_size(nbytes);
+  void *p = host_alloc(size);
+  if (p) note_alloc(size);
+  return p;
+}
+
+void mxi_scratch_free(void *p, size_t nbytes) {
+  if (!p) return;
+  size_t size = block_size(nbytes);
+  atomic_fetch_sub(&host_active, size);
+  host_free(p, size);
 }
 
 mx_buffer *mxi_buffer_alloc_host(size_t nbytes) {

@@ -115,6 +115,10 @@ mx_buffer *mxi_buffer_wrap(void *data, size_t nbytes, void (*free_fn)(void *, vo
 void mxi_buffer_retain(mx_buffer *b);
 void mxi_buffer_release(mx_buffer *b);
 void *mxi_buffer_host(mx_buffer *b); /* makes the host copy current; NULL on failure */
+/* Kernel scratch memory from the host block cache (64-byte aligned, counted as active): large
+ * work buffers reused across calls instead of fresh pages each time. Free with the same size. */
+void *mxi_scratch_alloc(size_t nbytes);
+void mxi_scratch_free(void *p, size_t nbytes);
 /* Allocates (uninitialized, accounted) host memory for a device-born buffer. */
 bool mxi_buffer_ensure_host_alloc(mx_buffer *b);
 

@@ -1,5 +1,6 @@
 /* backend.c — the CPU backend's table: every family registers its kernels here. */
 #include "cpu.h"
+#include "gemm.h"
 
 mx_backend mxi_cpu_backend = {
     .name = "cpu",
@@ -8,6 +9,7 @@ mx_backend mxi_cpu_backend = {
 
 __attribute__((constructor)) static void cpu_backend_init(void) {
   mx_kernel_fn *k = mxi_cpu_backend.kernels;
+  mxi_blas_init();
   mxi_cpu_register_copy(k);
   mxi_cpu_register_creation(k);
   mxi_cpu_register_unary(k);

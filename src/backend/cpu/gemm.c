@@ -76,6 +76,67 @@ static void blas_gemv(mx_dtype dt, const blas_view *va, int64_t m, int64_t k, co
 
 static bool fits_int(int64_t v) { return v >= 0 && v <= INT_MAX; }
 
+static void blas_gemm_call(mx_dtype dt, const blas_view *va, const blas_view *vb, int M, int N, int K,
+                           const void *a, const void *b, void *c, int ldc) {
+  static const float c_one[2] = {1, 0}, c_zero[2] = {0, 0};
+  switch (dt) {
+    case MX_FLOAT32:
+      cblas_sgemm(CblasRowMajor, va->t, vb->t, M, N, K, 1.0f, a, va->ld, b, vb->ld, 0.0f, c, ldc);
+      break;
+    case MX_FLOAT64:
+      cblas_dgemm(CblasRowMajor, va->t, vb->t, M, N, K, 1.0, a, va->ld, b, vb->ld, 0.0, c, ldc);
+      break;
+    default:
+      cblas_cgemm(CblasRowMajor, va->t, vb->t, M, N, K, c_one, a, va->ld, b, vb->ld, c_zero, c, ldc);
+      break;
+  }
+}
+
+/* One GEMM split in blocks of rows (or columns) of C over the thread pool, each block a
+ * single-threaded BLAS call: OpenBLAS runs single-threaded inside mx (see mxi_blas_init), so
+ * the pool is the only set of threads and nothing spins against it. */
+typedef struct split_gemm {
+  mx_dtype dt;
+  blas_view va, vb;
+  int M, N, K, ldc, block;
+  bool by_rows;
+  const char *a, *b;
+  char *c;
+  size_t sz;
+} split_gemm;
+
+static void split_range(void *arg, int64_t lo, int64_t hi) {
+  const split_gemm *s = arg;
+  for (int64_t blk = lo; blk < hi; blk++) {
+    int64_t i0 = blk * s->block;
+    int len = (int)((s->by_rows ? s->M : s->N) - i0 < s->block ? (s->by_rows ? s->M : s->N) - i0 : s->block);
+    if (s->by_rows) { /* rows of A: NoTrans rows are ld apart, Trans rows are columns */
+      const char *a = s->a + (size_t)(s->va.t == CblasNoTrans ? i0 * s->va.ld : i0) * s->sz;
+      blas_gemm_call(s->dt, &s->va, &s->vb, len, s->N, s->K, a, s->b, s->c + (size_t)(i0 * s->ldc) * s->sz, s->ldc);
+    } else { /* columns of B */
+      const char *b = s->b + (size_t)(s->vb.t == CblasNoTrans ? i0 : i0 * s->vb.ld) * s->sz;
+      blas_gemm_call(s->dt, &s->va, &s->vb, s->M, len, s->K, s->a, b, s->c + (size_t)i0 * s->sz, s->ldc);
+    }
+  }
+}
+
+static void threaded_gemm(mx_dtype dt, const blas_view *va, const blas_view *vb, int M, int N, int K,
+                          const void *a, const void *b, void *c, int ldc) {
+  int nt = mxi_num_threads();
+  double flops = 2.0 * M * N * K;
+  if (nt == 1 || flops < 4e6) { /* a fork costs a few microseconds: small products stay serial */
+    blas_gemm_call(dt, va, vb, M, N, K, a, b, c, ldc);
+    return;
+  }
+  split_gemm s = {dt, *va, *vb, M, N, K, ldc, 0, M >= N, a, b, c, mx_dtype_size(dt)};
+  int dim = s.by_rows ? M : N;
+  /* blocks of whole micro-panels (multiples of 16), about one per thread */
+  int block = (dim + nt - 1) / nt;
+  block = (block + 15) / 16 * 16;
+  s.block = block;
+  mxi_parallel_for((dim + block - 1) / block, 1, split_range, &s);
+}
+
 static bool blas_gemm(const mxi_gemm_args *g) {
   int64_t M = g->m, N = g->n, K = g->k;
   size_t sz = mx_dtype_size(g->dtype);
@@ -104,22 +165,7 @@ static bool blas_gemm(const mxi_gemm_args *g) {
     blas_view vt = {vb.t == CblasNoTrans ? CblasTrans : CblasNoTrans, vb.ld};
     blas_gemv(g->dtype, &vt, N, K, b, a, inca, g->c, 1);
   } else {
-    int ldc = (int)(M == 1 ? N : g->ldc);
-    static const float c_one[2] = {1, 0}, c_zero[2] = {0, 0};
-    switch (g->dtype) {
-      case MX_FLOAT32:
-        cblas_sgemm(CblasRowMajor, va.t, vb.t, (int)M, (int)N, (int)K, 1.0f, a, va.ld, b, vb.ld,
-                    0.0f, g->c, ldc);
-        break;
-      case MX_FLOAT64:
-        cblas_dgemm(CblasRowMajor, va.t, vb.t, (int)M, (int)N, (int)K, 1.0, a, va.ld, b, vb.ld,
-                    0.0, g->c, ldc);
-        break;
-      default:
-        cblas_cgemm(CblasRowMajor, va.t, vb.t, (int)M, (int)N, (int)K, c_one, a, va.ld, b,
-                    vb.ld, c_zero, g->c, ldc);
-        break;
-    }
+    threaded_gemm(g->dtype, &va, &vb, (int)M, (int)N, (int)K, a, b, g->c, (int)(M == 1 ? N : g->ldc));
   }
   free(tmp_a);
   free(tmp_b);
@@ -170,6 +216,12 @@ static bool half_gemm(const mxi_gemm_args *g) {
   return ok;
 }
 #endif
+
+void mxi_blas_init(void) {
+#ifdef MX_HAVE_CBLAS
+  openblas_set_num_threads(1);
+#endif
+}
 
 bool mxi_gemm_layout_ok(mx_dtype dt, int64_t rows, int64_t cols, int64_t rs, int64_t cs) {
 #ifdef MX_HAVE_CBLAS

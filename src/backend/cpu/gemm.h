@@ -21,7 +21,11 @@ typedef struct mxi_gemm_args {
   int64_t ldc;
 } mxi_gemm_args;
 
-/* Picks the fastest path. Threads: OpenBLAS threads itself; the portable GEMM splits C into
+/* Makes OpenBLAS single-threaded: mx splits large products over its own pool instead, so two
+ * sets of threads never compete for the cores (called once by the CPU backend). */
+void mxi_blas_init(void);
+
+/* Picks the fastest path. Threads: large BLAS products are split over the pool; the portable GEMM splits C into
  * tiles over the thread pool (serially when called from a pool worker). Returns false when
  * out of memory for its packing buffers. */
 bool mxi_gemm(const mxi_gemm_args *g);

@@ -173,11 +173,12 @@ static mx_status run_general(conv_plan *p, mx_array *out) {
   int64_t chunk = CHUNK_BYTES / (int64_t)((size_t)p->kp * p->csz + 1);
   if (chunk < 64) chunk = 64;
   if (chunk > p->rows) chunk = p->rows;
-  p->cols = malloc((size_t)(chunk * p->kp) * p->csz + 1);
-  void *obuf = p->dt == p->ct ? NULL : malloc((size_t)(chunk * p->cout) * p->csz + 1);
+  size_t cols_bytes = (size_t)(chunk * p->kp) * p->csz + 1, obuf_bytes = (size_t)(chunk * p->cout) * p->csz + 1;
+  p->cols = mxi_scratch_alloc(cols_bytes); /* reused between calls: no fresh pages per step */
+  void *obuf = p->dt == p->ct ? NULL : mxi_scratch_alloc(obuf_bytes);
   if (!p->cols || (p->dt != p->ct && !obuf)) {
-    free(p->cols);
-    free(obuf);
+    mxi_scratch_free(p->cols, cols_bytes);
+    mxi_scratch_free(obuf, obuf_bytes);
     mxi_kernel_fail(out, "out of memory for the im2col buffer (%lld x %lld)", (long long)chunk,
                     (long long)p->kp);
     return MX_ERROR;
@@ -201,8 +202,8 @@ static mx_status run_general(conv_plan *p, mx_array *out) {
         store_half(final + (size_t)((p->r0 + r) * p->cout) * p->esz,
                    (const float *)obuf + r * p->cout, p->cout, p->dt);
   }
-  free(p->cols);
-  free(obuf);
+  mxi_scratch_free(p->cols, cols_bytes);
+  mxi_scratch_free(obuf, obuf_bytes);
   if (!ok) {
     mxi_kernel_fail(out, "out of memory for GEMM work buffers");
     return MX_ERROR;

@@ -131,7 +131,8 @@ static bool run_general(const mxi_cg_plan *p, const char *c, const char *w, char
   int64_t imgs = MXI_CG_CHUNK_BYTES / (per_image > 0 ? per_image : 1);
   if (imgs < 1) imgs = 1;
   if (imgs > p->n) imgs = p->n;
-  void *cols = malloc((size_t)(imgs * per_image) + 1);
+  size_t cols_bytes = (size_t)(imgs * per_image) + 1;
+  void *cols = mxi_scratch_alloc(cols_bytes); /* reused between calls: no fresh pages per step */
   if (!cols) return false;
   gi_job j = {.p = p, .cols = cols, .out = out};
   atomic_init(&j.failed, false);
@@ -150,7 +151,7 @@ static bool run_general(const mxi_cg_plan *p, const char *c, const char *w, char
       ok = ok && !atomic_load(&j.failed);
     }
   }
-  free(cols);
+  mxi_scratch_free(cols, cols_bytes);
   return ok;
 }
 

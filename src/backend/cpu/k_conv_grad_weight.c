@@ -60,7 +60,8 @@ static bool run_general(const mxi_cg_plan *p, const char *x, const char *c, char
   size_t gbytes = (size_t)(p->cout_g * p->kp) * p->csz;
   gw_job j = {.p = p, .x = x, .c = c};
   atomic_init(&j.failed, false);
-  j.cols = malloc((size_t)(chunk * p->kp) * p->csz + 1);
+  size_t cols_bytes = (size_t)(chunk * p->kp) * p->csz + 1;
+  j.cols = mxi_scratch_alloc(cols_bytes); /* reused between calls: no fresh pages per step */
   char *tmp = chunk < rows ? malloc(gbytes + 1) : NULL;
   bool ok = j.cols && (chunk == rows || tmp);
   int64_t grain = 4096 / (p->kp + 1) + 1;
@@ -78,7 +79,7 @@ static bool run_general(const mxi_cg_plan *p, const char *x, const char *c, char
       if (ok && j.r0 > 0) add_into(dst, tmp, p->cout_g * p->kp, p->ct);
     }
   }
-  free(j.cols);
+  mxi_scratch_free(j.cols, cols_bytes);
   free(tmp);
   return ok;
 }

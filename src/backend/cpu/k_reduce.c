@@ -229,7 +229,7 @@ typedef struct plan {
   const char *base;
   char *out;
   size_t osize;
-  mx_dtype odt;
+  mx_dtype odt, idt;
   red_op op;
   acc_kind kind;
   row_fn row;
@@ -328,27 +328,64 @@ static void row_items(void *arg, int64_t lo, int64_t hi) {
   }
 }
 
-/* Column path: tiles of the innermost (contiguous) K axis accumulate together. */
+/* Column path: tiles of the innermost (contiguous) K axis accumulate together. float32 and
+ * float64 sums and extrema have vectorized tile loops on float64 accumulators; other cases step
+ * the generic accumulator one element at a time. */
 #define TILE 256
+
+#define COL_LOOP(NAME, T, STEP)                                                    \
+  static void NAME(double *a, const char *p, int64_t n) {                          \
+    const T *x = (const T *)p;                                                     \
+    for (int64_t j = 0; j < n; j++) {                                              \
+      double v = (double)x[j], c = a[j];                                           \
+      a[j] = STEP;                                                                 \
+    }                                                                              \
+  }
+COL_LOOP(col_sum_f32, float, c + v)
+COL_LOOP(col_sum_f64, double, c + v)
+COL_LOOP(col_max_f32, float, (v > c || v != v) ? v : c)
+COL_LOOP(col_max_f64, double, (v > c || v != v) ? v : c)
+COL_LOOP(col_min_f32, float, (v < c || v != v) ? v : c)
+COL_LOOP(col_min_f64, double, (v < c || v != v) ? v : c)
+
+typedef void (*col_fn)(double *a, const char *p, int64_t n);
+
+static col_fn fast_col(red_op op, mx_dtype dt) {
+  if (dt == MX_FLOAT32) return op == OP_SUM ? col_sum_f32 : op == OP_MAX ? col_max_f32 : op == OP_MIN ? col_min_f32 : NULL;
+  if (dt == MX_FLOAT64) return op == OP_SUM ? col_sum_f64 : op == OP_MAX ? col_max_f64 : op == OP_MIN ? col_min_f64 : NULL;
+  return NULL;
+}
+
 static void col_items(void *arg, int64_t lo, int64_t hi) {
   const plan *pl = arg;
   int64_t kin = pl->kshape[pl->nk - 1], ntiles = (kin + TILE - 1) / TILE;
+  col_fn fast = pl->kstride[pl->nk - 1] == (int64_t)mx_dtype_size(pl->idt) ? fast_col(pl->op, pl->idt) : NULL;
   acc accs[TILE];
+  double accd[TILE];
   for (int64_t w = lo; w < hi; w++) {
     int64_t outer = w / ntiles, t = w % ntiles;
     int64_t j0 = t * TILE, len = kin - j0 < TILE ? kin - j0 : TILE;
     int64_t o0 = outer * kin + j0;
     const char *ptr = pl->base + k_offset(pl, o0);
-    for (int64_t j = 0; j < len; j++) accs[j] = init_of(pl->op, pl->kind);
+    acc init = init_of(pl->op, pl->kind);
+    for (int64_t j = 0; j < len; j++) {
+      accs[j] = init;
+      accd[j] = init.f;
+    }
     int64_t idx[MX_MAX_DIMS] = {0};
     for (int64_t r = 0; r < pl->nred; r++) {
       const char *q = ptr;
       for (int i = 0; i < pl->nr; i++) q += idx[i] * pl->rstride[i];
-      for (int64_t j = 0; j < len; j++) pl->row(&accs[j], q + j * pl->kstride[pl->nk - 1], 1, 0);
+      if (fast)
+        fast(accd, q, len);
+      else
+        for (int64_t j = 0; j < len; j++) pl->row(&accs[j], q + j * pl->kstride[pl->nk - 1], 1, 0);
       for (int i = pl->nr - 1; i >= 0 && ++idx[i] == pl->rshape[i]; i--) idx[i] = 0;
     }
-    for (int64_t j = 0; j < len; j++)
+    for (int64_t j = 0; j < len; j++) {
+      if (fast) accs[j].f = accd[j];
       store(pl->out + (size_t)(o0 + j) * pl->osize, pl->odt, pl->kind, &accs[j]);
+    }
   }
 }
 
@@ -379,6 +416,7 @@ static mx_status k_reduce(mx_array *out, mx_array *const *in, int n, const mx_pa
   pl.base = mxi_host_ptr(a);
   pl.out = mxi_host_ptr(out);
   pl.odt = (mx_dtype)out->dtype;
+  pl.idt = (mx_dtype)a->dtype;
   pl.osize = mx_dtype_size(pl.odt);
   pl.kind = kind_of(pl.op, (mx_dtype)a->dtype);
   if (pl.nout == 0) return MX_OK;

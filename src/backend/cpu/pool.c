@@ -1,7 +1,10 @@
-/* pool.c — a small thread pool for data-parallel loops. The caller takes part in the work;
- * workers spin briefly before sleeping so that back-to-back kernels do not pay a wake-up each.
- * Nested calls run serially. MX_NUM_THREADS overrides the thread count. */
+/* pool.c — a small thread pool for data-parallel loops. The caller takes part in the work and
+ * claims chunks like the workers; it waits only for chunks already claimed, never for a worker
+ * that has not woken up yet (on a busy machine that worker may not run for milliseconds). Workers
+ * spin briefly before sleeping so that back-to-back kernels do not pay a wake-up each. Nested
+ * calls run serially. MX_NUM_THREADS overrides the thread count. */
 #include <pthread.h>
+#include <sched.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <unistd.h>
@@ -9,7 +12,7 @@
 #include "cpu.h"
 
 #define MAX_THREADS 64
-#define SPIN_ROUNDS 20000
+#define SPIN_ROUNDS 4000 /* a few tens of microseconds: covers the gap between kernels */
 
 typedef struct job {
   void (*fn)(void *ctx, int64_t lo, int64_t hi);
@@ -19,13 +22,14 @@ typedef struct job {
 
 static struct {
   int nthreads;
-  pthread_t threads[MAX_THREADS];
   pthread_mutex_t mu;
-  pthread_cond_t wake, done_cv;
+  pthread_cond_t wake;
   job job;
-  _Atomic uint64_t generation;
-  _Atomic int64_t next;   /* next chunk start */
-  _Atomic int active;     /* workers still inside the current job */
+  /* (generation << 32) | next chunk index: a worker holding an old job cannot claim chunks of a
+   * newer one, because its compare-and-swap expects the old generation */
+  _Atomic uint64_t next;
+  _Atomic int64_t done; /* items finished in the current job */
+  _Atomic uint32_t generation;
   _Atomic int sleeping;
   pthread_mutex_t call_mu; /* one parallel loop at a time from different user threads */
 } pool;
@@ -33,27 +37,39 @@ static struct {
 static pthread_once_t once = PTHREAD_ONCE_INIT;
 static _Thread_local bool in_worker;
 
-static void run_chunks(const job *j) {
+static inline void cpu_relax(void) {
+#if defined(__x86_64__) || defined(__i386__)
+  __builtin_ia32_pause();
+#endif
+}
+
+/* Claims and runs chunks of job j (generation gen) until none are left. */
+static void run_chunks(const job *j, uint32_t gen) {
+  uint64_t cur = atomic_load_explicit(&pool.next, memory_order_acquire);
   for (;;) {
-    int64_t lo = atomic_fetch_add(&pool.next, j->chunk);
-    if (lo >= j->n) break;
-    int64_t hi = lo + j->chunk < j->n ? lo + j->chunk : j->n;
-    j->fn(j->ctx, lo, hi);
+    if ((uint32_t)(cur >> 32) != gen) return;
+    int64_t idx = (int64_t)(cur & 0xffffffffu);
+    if (idx >= j->n) return;
+    int64_t hi = idx + j->chunk < j->n ? idx + j->chunk : j->n;
+    if (!atomic_compare_exchange_weak_explicit(&pool.next, &cur, ((uint64_t)gen << 32) | (uint64_t)hi,
+                                               memory_order_acq_rel, memory_order_acquire))
+      continue; /* cur was reloaded */
+    j->fn(j->ctx, idx, hi);
+    atomic_fetch_add_explicit(&pool.done, hi - idx, memory_order_release);
+    cur = atomic_load_explicit(&pool.next, memory_order_acquire);
   }
 }
 
 static void *worker(void *arg) {
   (void)arg;
   in_worker = true;
-  uint64_t seen = 0;
+  uint32_t seen = 0;
   for (;;) {
-    uint64_t g;
+    uint32_t g;
     int spins = 0;
     while ((g = atomic_load_explicit(&pool.generation, memory_order_acquire)) == seen) {
       if (++spins < SPIN_ROUNDS) {
-#if defined(__x86_64__) || defined(__i386__)
-        __builtin_ia32_pause();
-#endif
+        cpu_relax();
         continue;
       }
       pthread_mutex_lock(&pool.mu);
@@ -63,13 +79,8 @@ static void *worker(void *arg) {
       pthread_mutex_unlock(&pool.mu);
     }
     seen = g;
-    job j = pool.job;
-    run_chunks(&j);
-    if (atomic_fetch_sub_explicit(&pool.active, 1, memory_order_acq_rel) == 1) {
-      pthread_mutex_lock(&pool.mu);
-      pthread_cond_signal(&pool.done_cv);
-      pthread_mutex_unlock(&pool.mu);
-    }
+    job j = pool.job; /* may be newer than g: run_chunks checks the generation on every claim */
+    run_chunks(&j, g);
   }
   return NULL;
 }
@@ -84,17 +95,17 @@ static void start(void) {
   pthread_mutex_init(&pool.mu, NULL);
   pthread_mutex_init(&pool.call_mu, NULL);
   pthread_cond_init(&pool.wake, NULL);
-  pthread_cond_init(&pool.done_cv, NULL);
   for (int i = 0; i < pool.nthreads - 1; i++) {
+    pthread_t t;
     pthread_attr_t attr;
     pthread_attr_init(&attr);
     pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-    if (pthread_create(&pool.threads[i], &attr, worker, NULL) != 0) {
+    int rc = pthread_create(&t, &attr, worker, NULL);
+    pthread_attr_destroy(&attr);
+    if (rc != 0) {
       pool.nthreads = i + 1; /* run with the workers we have */
-      pthread_attr_destroy(&attr);
       break;
     }
-    pthread_attr_destroy(&attr);
   }
 }
 
@@ -108,35 +119,32 @@ void mxi_parallel_for(int64_t n, int64_t grain, void (*fn)(void *ctx, int64_t lo
   if (n <= 0) return;
   if (grain < 1) grain = 1;
   int nt = mxi_num_threads();
-  if (nt == 1 || n <= grain || in_worker || pthread_mutex_trylock(&pool.call_mu) != 0) {
+  if (nt == 1 || n <= grain || n > 0xffffffffLL || in_worker || pthread_mutex_trylock(&pool.call_mu) != 0) {
     fn(ctx, 0, n);
     return;
   }
   int64_t chunk = (n + nt * 4 - 1) / (nt * 4);
   if (chunk < grain) chunk = grain;
+  /* publish the job, then the new generation (release): a worker that sees the generation sees
+   * the job */
+  uint32_t gen = atomic_load(&pool.generation) + 1;
   pool.job = (job){fn, ctx, n, chunk};
-  atomic_store(&pool.next, 0);
-  atomic_store(&pool.active, nt - 1);
+  atomic_store_explicit(&pool.done, 0, memory_order_relaxed);
+  atomic_store_explicit(&pool.next, (uint64_t)gen << 32, memory_order_release);
   pthread_mutex_lock(&pool.mu);
-  atomic_fetch_add_explicit(&pool.generation, 1, memory_order_release);
+  atomic_store_explicit(&pool.generation, gen, memory_order_release);
   if (atomic_load(&pool.sleeping) > 0) pthread_cond_broadcast(&pool.wake);
   pthread_mutex_unlock(&pool.mu);
 
   in_worker = true;
-  run_chunks(&pool.job);
+  run_chunks(&pool.job, gen);
   in_worker = false;
-  /* wait for the workers to leave the job (spin first: they finish at about the same time) */
-  for (int spins = 0; atomic_load_explicit(&pool.active, memory_order_acquire) > 0; spins++) {
-    if (spins < SPIN_ROUNDS) {
-#if defined(__x86_64__) || defined(__i386__)
-      __builtin_ia32_pause();
-#endif
-      continue;
-    }
-    pthread_mutex_lock(&pool.mu);
-    while (atomic_load(&pool.active) > 0) pthread_cond_wait(&pool.done_cv, &pool.mu);
-    pthread_mutex_unlock(&pool.mu);
-    break;
+  /* wait for chunks other threads claimed; unclaimed ones were taken above */
+  for (int spins = 0; atomic_load_explicit(&pool.done, memory_order_acquire) < n; spins++) {
+    if (spins < SPIN_ROUNDS)
+      cpu_relax();
+    else
+      sched_yield();
   }
   pthread_mutex_unlock(&pool.call_mu);
 }
