@@ -33,7 +33,8 @@ mx_array *mxi_io_leaf(mx_dtype dt, int ndim, const int64_t *shape, mx_buffer *bu
 mx_array *mxi_io_leaf_copy(mx_dtype dt, int ndim, const int64_t *shape, const void *src,
                            size_t nbytes);
 /* Size in elements of a shape read from a file, or -1 when a dimension is negative or the
- * product times elem_bytes would exceed INT64_MAX/2. */
+ * product of the nonzero dimensions times elem_bytes would exceed INT64_MAX/2 (so sizes, byte
+ * counts and row strides cannot overflow, even for empty arrays). */
 int64_t mxi_io_checked_size(int ndim, const int64_t *shape, size_t elem_bytes);
 
 /* ---- file mappings (mapping.c) ----

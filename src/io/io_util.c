@@ -40,14 +40,20 @@ mx_array *mxi_io_leaf_copy(mx_dtype dt, int ndim, const int64_t *shape, const vo
 }
 
 int64_t mxi_io_checked_size(int ndim, const int64_t *shape, size_t elem_bytes) {
-  /* Half of INT64_MAX keeps byte counts (and offset + size sums) free of overflow. */
-  uint64_t limit = (uint64_t)INT64_MAX / 2 / (elem_bytes ? elem_bytes : 1), n = 1;
+  /* Half of INT64_MAX keeps byte counts (and offset + size sums) free of overflow. Zero
+   * dimensions count as 1 in the bound: the row strides of (0, 2^62) would overflow too. */
+  uint64_t limit = (uint64_t)INT64_MAX / 2 / (elem_bytes ? elem_bytes : 1), bound = 1;
+  bool empty = false;
   for (int i = 0; i < ndim; i++) {
     if (shape[i] < 0) return -1;
-    if (shape[i] && n > limit / (uint64_t)shape[i]) return -1;
-    n *= (uint64_t)shape[i];
+    if (shape[i] == 0) {
+      empty = true;
+      continue;
+    }
+    if (bound > limit / (uint64_t)shape[i]) return -1;
+    bound *= (uint64_t)shape[i];
   }
-  return (int64_t)n;
+  return empty ? 0 : (int64_t)bound;
 }
 
 void mxi_byteswap(void *data, size_t n, size_t w) {

@@ -34,6 +34,9 @@ static bool load_member(mx_tensors *t, const mxi_zip_entry *e, const char *file)
   uint32_t crc = mxi_crc32(0, bytes, e->usize);
   char err[256];
   mx_array *a = NULL;
+#ifdef FUZZING_BUILD_MODE_UNSAFE_FOR_PRODUCTION
+  crc = e->crc; /* let fuzzers reach the .npy parser without forging checksums */
+#endif
   if (crc != e->crc) {
     mxi_io_error(LOAD, file, "member '%s': CRC-32 %08x does not match the directory's %08x", nm,
                  crc, e->crc);
