@@ -269,8 +269,8 @@ mx_tensors *mxi_safetensors_parse(const uint8_t *data, size_t size, const char *
   }
   uint64_t hlen = mxi_rd64(data);
   if (hlen > size - 8) {
-    mxi_io_error(FN, file, "header length %llu exceeds the file size %zu",
-                 (unsigned long long)hlen, size);
+    mxi_io_error(FN, file, "header length %llu exceeds the file size %zu (%zu bytes after the length)",
+                 (unsigned long long)hlen, size, size - 8);
     return NULL;
   }
   if (hlen > MAX_HEADER) {
