@@ -45,6 +45,10 @@ size_t mxi_npy_header(const char *fn, const char *path, mx_dtype dt, int ndim,
 
 mx_status mx_save_npy(const char *path, mx_array *a) {
   const char *fn = "mx_save_npy", *p = path ? path : "(null)";
+  if (!path) {
+    mxi_io_error(fn, p, "not a file path (NULL)");
+    return MX_ERROR;
+  }
   if (!mxi_io_host_ok(fn, p)) return MX_ERROR;
   if (!a || a->error) {
     mxi_io_error(fn, p, "the array is %s%s", a ? "an error array: " : "NULL", a ? a->error : "");

@@ -165,6 +165,10 @@ static bool write_member(mxi_atomic_file *af, mxi_sbuf *cd, uint64_t *pos, const
 
 mx_status mx_save_npz(const char *path, int n, const mx_named_array *arrays) {
   const char *p = path ? path : "(null)";
+  if (!path) {
+    mxi_io_error(SAVE, p, "not a file path (NULL)");
+    return MX_ERROR;
+  }
   if (!mxi_io_host_ok(SAVE, p) || !check_inputs(p, n, arrays)) return MX_ERROR;
   mxi_atomic_file af;
   if (mxi_atomic_open(&af, SAVE, p) != MX_OK) return MX_ERROR;

@@ -128,8 +128,8 @@ mx_status mx_save_safetensors(const char *path, int n, const mx_named_array *arr
                               const char *const *keys, const char *const *values) {
   const char *p = path ? path : "(null)";
   if (!mxi_io_host_ok(FN, p)) return MX_ERROR;
-  if (n < 0 || n_meta < 0 || (n && !arrays) || (n_meta && (!keys || !values))) {
-    mxi_io_error(FN, p, "invalid arguments (n %d, n_meta %d)", n, n_meta);
+  if (!path || n < 0 || n_meta < 0 || (n && !arrays) || (n_meta && (!keys || !values))) {
+    mxi_io_error(FN, p, "invalid arguments (path %s, n %d, n_meta %d)", path ? "given" : "NULL", n, n_meta);
     return MX_ERROR;
   }
   entry *e = malloc(((size_t)n + 1) * sizeof *e);
