@@ -1,13 +1,14 @@
 /* inflate.c — a small RFC 1951 (deflate) decoder for numpy.savez_compressed members, after Mark
- * Adler's puff.c: canonical Huffman codes decoded bit by bit, every input read and output write
- * bounds-checked, output exactly the size the zip directory promises. No dependency on zlib, so
- * deploy targets need nothing extra. */
+ * Adler's puff.c: canonical Huffman codes (a 9-bit lookup table for the common short codes, bit
+ * by bit for the rest), every input read and output write bounds-checked, output exactly the size
+ * the zip directory promises. No dependency on zlib, so deploy targets need nothing extra. */
 #include "io_internal.h"
 
 #define MAXBITS 15
 #define MAXLCODES 286
 #define MAXDCODES 30
 #define FIXLCODES 288
+#define FAST_BITS 9
 
 typedef struct inf {
   const uint8_t *in;
@@ -22,6 +23,9 @@ typedef struct inf {
 typedef struct huff {
   short count[MAXBITS + 1]; /* codes of each length */
   short symbol[FIXLCODES];  /* symbols ordered by code */
+  /* the next FAST_BITS input bits -> symbol | length << 12 for codes of up to FAST_BITS bits;
+   * 0 where a longer code starts (decoded bit by bit) */
+  uint16_t fast[1 << FAST_BITS];
 } huff;
 
 /* need bits from the stream, LSB first; 0 and err set when the input runs out. */
@@ -41,7 +45,10 @@ static uint32_t bits(inf *s, int need) {
 }
 
 static void stored(inf *s) {
-  s->bitbuf = 0; /* a stored block starts on a byte boundary */
+  /* A stored block starts on a byte boundary: drop the partial byte, give back whole bytes the
+   * decoder had read ahead. */
+  s->in_pos -= (size_t)(s->bitcnt / 8);
+  s->bitbuf = 0;
   s->bitcnt = 0;
   if (s->in_size - s->in_pos < 4) {
     s->err = "compressed data ends early";
@@ -67,6 +74,18 @@ static void stored(inf *s) {
 }
 
 static int decode(inf *s, const huff *h) {
+  while (s->bitcnt <= 24 && s->in_pos < s->in_size) { /* read ahead for the table lookup */
+    s->bitbuf |= (uint32_t)s->in[s->in_pos++] << s->bitcnt;
+    s->bitcnt += 8;
+  }
+  if (s->bitcnt >= FAST_BITS) {
+    unsigned e = h->fast[s->bitbuf & ((1u << FAST_BITS) - 1)];
+    if (e) {
+      s->bitbuf >>= e >> 12;
+      s->bitcnt -= (int)(e >> 12);
+      return (int)(e & 0xfffu);
+    }
+  }
   int code = 0, first = 0, index = 0;
   for (int len = 1; len <= MAXBITS; len++) {
     code |= (int)bits(s, 1);
@@ -85,6 +104,7 @@ static int decode(inf *s, const huff *h) {
  * one, < 0 for an over-subscribed one. (An incomplete code is allowed only when it is a single
  * code of length 1, as in puff and zlib.) */
 static int construct(huff *h, const short *length, int n) {
+  memset(h->fast, 0, sizeof h->fast);
   for (int len = 0; len <= MAXBITS; len++) h->count[len] = 0;
   for (int i = 0; i < n; i++) h->count[length[i]]++;
   if (h->count[0] == n) return 0; /* no codes: complete, but decoding will fail */
@@ -99,6 +119,18 @@ static int construct(huff *h, const short *length, int n) {
   for (int len = 1; len < MAXBITS; len++) offs[len + 1] = (short)(offs[len] + h->count[len]);
   for (int i = 0; i < n; i++)
     if (length[i]) h->symbol[offs[length[i]]++] = (short)i;
+  /* The table: codes are sent most significant bit first, so index by the reversed code. */
+  int code = 0, index = 0;
+  for (int len = 1; len <= FAST_BITS; len++) {
+    for (int i = 0; i < h->count[len]; i++, code++) {
+      unsigned rev = 0;
+      for (int b = 0; b < len; b++) rev |= (unsigned)((code >> b) & 1) << (len - 1 - b);
+      for (unsigned k = rev; k < (1u << FAST_BITS); k += 1u << len)
+        h->fast[k] = (uint16_t)(h->symbol[index + i] | len << 12);
+    }
+    index += h->count[len];
+    code <<= 1;
+  }
   return left;
 }
 
