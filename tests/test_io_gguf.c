@@ -102,9 +102,18 @@ TEST(gguf_tensors_of_every_loadable_type) {
   tensor(&w, "i32", 1, (uint64_t[]){3}, 26, add_data(&w, i32, sizeof i32, 64));
   tensor(&w, "f64", 0, NULL, 28, add_data(&w, f64, 8, 64));
   (void)f64[1];
+  /* empty tensors may share an offset with the next one (gguf-py writes them so) */
+  uint64_t end = add_data(&w, "", 0, 64);
+  tensor(&w, "empty_last", 2, (uint64_t[]){32, 0}, 8, end);
+  tensor(&w, "empty", 1, (uint64_t[]){0}, 0, end);
+  uint64_t tail = add_data(&w, f32, 4, 64);
+  tensor(&w, "tail", 1, (uint64_t[]){1}, 0, tail);
+  memcpy(w.b.s + 8, "\x0a\0\0\0\0\0\0\0", 8); /* the tensor count */
   mx_tensors *t = mx_load_gguf(finish(&w, 64, "types.gguf"));
   if (!CHECK(t)) return;
-  CHECK_INT(mx_tensors_count(t), 7);
+  CHECK_INT(mx_tensors_count(t), 10);
+  CHECK_INT(mx_array_size(mx_tensors_get(t, "empty_last")), 0);
+  CHECK(mx_item_f32(mx_tensors_get(t, "tail")) == 1.0f);
   CHECK(io_same(mx_tensors_get(t, "f32"), mx_array_new(f32, MX_SHAPE(2, 3), MX_FLOAT32)));
   CHECK(io_same(mx_tensors_get(t, "f16"), mx_array_new(f16, MX_SHAPE(4), MX_FLOAT16)));
   CHECK(io_same(mx_tensors_get(t, "bf16"), mx_array_new(bf16, MX_SHAPE(1, 1, 2), MX_BFLOAT16)));

@@ -131,9 +131,11 @@ static bool read_tensor_info(mxi_gguf_rd *r, tinfo *ti) {
   return true;
 }
 
+/* By offset, then size: an empty tensor may share its offset with the next one. */
 static int by_offset(const void *a, const void *b) {
   const tinfo *x = *(tinfo *const *)a, *y = *(tinfo *const *)b;
-  return x->offset < y->offset ? -1 : x->offset > y->offset;
+  if (x->offset != y->offset) return x->offset < y->offset ? -1 : 1;
+  return x->nbytes < y->nbytes ? -1 : x->nbytes > y->nbytes;
 }
 
 /* Offsets aligned, every tensor inside the data section, no two overlapping. */

@@ -38,7 +38,7 @@ for f in "${formats[@]}"; do
     tail -60 "$build/fuzz_$f.log"
     status=1
   else
-    grep -E "stat::number_of_executed_runs|cov:" "$build/fuzz_$f.log" | tail -2
+    grep -E "stat::number_of_executed_units|stat::new_units_added" "$build/fuzz_$f.log"
   fi
 done
 exit $status
