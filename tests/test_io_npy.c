@@ -187,6 +187,14 @@ static const uint8_t deflate_dynamic[] = {
     0x16, 0x99, 0x48, 0x66, 0x92, 0x09, 0x64, 0x06, 0x19, 0x21, 0xd3, 0xc9, 0x78, 0x32, 0x8d,
     0x8c, 0x23, 0x53, 0xc9, 0x58, 0x32, 0xc5, 0xfc, 0xbf, 0x3f, 0xfd, 0xfb, 0x05};
 
+/* a fixed block, an empty stored block (zlib's sync flush), another fixed block: the stored
+ * block must start on the right byte although the decoder has read ahead */
+static const uint8_t deflate_sync_flush[] = {
+    0x4a, 0x4c, 0x4a, 0x4e, 0x04, 0x23, 0x85, 0x8c, 0xd4, 0x9c, 0x9c, 0x7c, 0x85, 0xf2, 0xfc,
+    0xa2, 0x9c, 0x14, 0x85, 0x44, 0x12, 0x44, 0x01, 0x00, 0x00, 0x00, 0xff, 0xff, 0x2b, 0x4e,
+    0x4d, 0xce, 0xcf, 0x4b, 0x51, 0x28, 0x48, 0x2c, 0x2a, 0x51, 0x48, 0x4c, 0x2b, 0x49, 0x2d,
+    0x52, 0x48, 0x54, 0x28, 0xae, 0xcc, 0x4b, 0x56, 0x48, 0xcb, 0x29, 0x2d, 0xce, 0x00, 0x00};
+
 TEST(inflate_decodes_zlib_streams_and_rejects_bad_ones) {
   uint8_t out[600];
   const char *hello = "hello hello hello hello, mx!";
@@ -199,6 +207,10 @@ TEST(inflate_decodes_zlib_streams_and_rejects_bad_ones) {
   int bad = 0;
   for (int i = 0; i < 600; i++) bad += out[i] != (uint8_t)((i * 7 + (i >> 3)) % 23 + 65);
   CHECK_INT(bad, 0);
+  const char *sync = "abcabcabc hello world abcabcabc hello world abcabcabc hello world "
+                     "second part after a sync flush";
+  CHECK(mxi_inflate(deflate_sync_flush, sizeof deflate_sync_flush, out, strlen(sync)) == NULL);
+  CHECK(memcmp(out, sync, strlen(sync)) == 0);
   /* wrong promised sizes, truncation, bad block type, corrupt stored length, distance too far */
   CHECK_STR(mxi_inflate(deflate_fixed, sizeof deflate_fixed, out, 10), "decompressed data is larger than the directory says");
   CHECK_STR(mxi_inflate(deflate_fixed, sizeof deflate_fixed, out, 40), "decompressed data is shorter than the directory says");
