@@ -6,7 +6,7 @@ set -euo pipefail
 need=()
 have_pkg() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "install ok installed"; }
 
-for p in cmake make gcc clang libopenblas-dev pkg-config; do
+for p in cmake make gcc clang libopenblas-dev pkg-config python3 python3-pip; do
   have_pkg "$p" || need+=("$p")
 done
 # LeakSanitizer/ASan runtime for clang and libFuzzer
@@ -18,4 +18,12 @@ if [ "${#need[@]}" -gt 0 ]; then
   echo "deps: installing ${need[*]}"
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need[@]}" >/dev/null
+fi
+
+# Python packages the file-format tests compare against (tests/test_io_python.sh): NumPy, the
+# safetensors reference implementation and llama.cpp's gguf writer. Skipped when present.
+if ! python3 -c "import numpy, safetensors, gguf" 2>/dev/null; then
+  echo "deps: installing numpy safetensors gguf (pip)"
+  python3 -m pip install -q numpy safetensors gguf 2>/dev/null ||
+    python3 -m pip install -q --break-system-packages numpy safetensors gguf
 fi

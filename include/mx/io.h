@@ -1,5 +1,7 @@
 /* mx/io.h — model and data files: safetensors (read, memory-mapped, and write), NumPy's .npy and
  * .npz (read and write), GGUF (read; F32, F16, BF16, Q8_0, Q4_0 dequantized on load).
+ * Error messages name the function, the file and what was wrong, e.g.
+ * "mx_load_safetensors: model.safetensors: header length 9000000000 exceeds the file size 1024".
  * Loaders check every byte they read: a truncated, corrupt or hostile file gives an error, never
  * an out-of-bounds access. Savers write a temporary file and rename it over the target, so a
  * crash while saving never destroys the previous file. */
@@ -31,25 +33,38 @@ const char *mx_tensors_metadata_key(const mx_tensors *t, int i);
 const char *mx_tensors_metadata(const mx_tensors *t, const char *key); /* NULL if absent */
 void mx_tensors_free(mx_tensors *t);
 
-/* safetensors (https://github.com/huggingface/safetensors): every mx dtype except complex64
- * (which the format does not define). Metadata: n_meta key/value string pairs (may be 0). */
+/* safetensors (https://github.com/huggingface/safetensors): every mx dtype (complex64 as "C64",
+ * which the reference defines since 0.4). Metadata: n_meta key/value string pairs (may be 0);
+ * names and metadata must be valid UTF-8. The file is laid out byte for byte as the reference
+ * writer does (tensors ordered by dtype width then name, so each is aligned to its element size;
+ * header padded to a multiple of 8). Arrays are evaluated one at a time while writing. */
 mx_status mx_save_safetensors(const char *path, int n, const mx_named_array *arrays, int n_meta,
                               const char *const *keys, const char *const *values);
-/* NULL on error (mx_last_error says why). */
+/* NULL on error (mx_last_error says why). The file is memory-mapped read-only; tensors whose
+ * data is aligned to their element size share the mapping (zero copy), others are copied. The
+ * mapping lives until the last array using it is released. The header is checked strictly:
+ * sizes must match shape x dtype and the tensors must cover the data section exactly. */
 mx_tensors *mx_load_safetensors(const char *path);
 
-/* NumPy .npy (format 1.0-3.0; C or Fortran order; little or big endian on read). */
+/* NumPy .npy (format 1.0-3.0; C or Fortran order; little or big endian on read). Dtypes: |b1,
+ * u1-u8, i1-i8, f2, f4, f8, c8; bfloat16 is written as '<V2' (NumPy has no bfloat16 and loads it
+ * as 2-byte void) and '<V2'/'|V2' read back as bfloat16. Bytes after the data are ignored, as
+ * NumPy does. Writing matches numpy.save byte for byte. */
 mx_status mx_save_npy(const char *path, mx_array *a);
 mx_array *mx_load_npy(const char *path); /* an error array on failure */
 
 /* NumPy .npz: a zip of .npy files, as numpy.savez writes (stored) and numpy.savez_compressed
- * writes (deflate; read only). */
+ * writes (deflate; read only, with mx's own inflate). Member "x.npy" is array "x"; CRC-32s are
+ * checked. No zip64: at most 65534 arrays and 4 GiB, larger archives are refused cleanly. */
 mx_status mx_save_npz(const char *path, int n, const mx_named_array *arrays);
 mx_tensors *mx_load_npz(const char *path);
 
 /* GGUF v2/v3 (llama.cpp): tensors of type F32, F16, BF16, Q8_0 and Q4_0 (the quantized ones
- * dequantized to float32); metadata values converted to strings. Dimensions are reported in
- * NumPy order (GGUF stores the fastest-varying first). */
+ * dequantized to float32 exactly as ggml does), also F64, I8, I16, I32, I64; other types give an
+ * error naming the type. Metadata values are converted to strings: numbers in decimal (floats
+ * shortest round-trip), bools true/false, strings as they are, arrays as [1, 2] with strings
+ * quoted inside ("[\"a\", \"b\"]"). Dimensions are reported in NumPy order (GGUF stores the
+ * fastest-varying first). Little-endian files only. */
 mx_tensors *mx_load_gguf(const char *path);
 
 #ifdef __cplusplus

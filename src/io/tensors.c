@@ -1,0 +1,150 @@
+/* tensors.c — the name -> array map (plus string metadata) that loaders return. Names are kept
+ * in file order and indexed by a hash table, so duplicate checks and lookups stay O(1) even for
+ * hostile files with millions of entries. */
+#include <stdlib.h>
+
+#include "io_internal.h"
+
+typedef struct strvec {
+  int n, cap;
+  char **keys;
+  void **vals;        /* arrays (tensors) or char* (metadata) */
+  int32_t *slots;     /* open addressing: index + 1, 0 = empty */
+  size_t nslots;      /* power of two, at least twice n */
+} strvec;
+
+struct mx_tensors {
+  strvec arrays, meta;
+};
+
+static uint64_t hash_str(const char *s) { /* FNV-1a */
+  uint64_t h = 1469598103934665603ull;
+  for (; *s; s++) h = (h ^ (uint8_t)*s) * 1099511628211ull;
+  return h;
+}
+
+static int find(const strvec *v, const char *key) {
+  if (!v->nslots) return -1;
+  for (size_t i = hash_str(key) & (v->nslots - 1);; i = (i + 1) & (v->nslots - 1)) {
+    int32_t s = v->slots[i];
+    if (!s) return -1;
+    if (strcmp(v->keys[s - 1], key) == 0) return s - 1;
+  }
+}
+
+static bool rehash(strvec *v, size_t nslots) {
+  int32_t *slots = calloc(nslots, sizeof *slots);
+  if (!slots) return false;
+  for (int k = 0; k < v->n; k++) {
+    size_t i = hash_str(v->keys[k]) & (nslots - 1);
+    while (slots[i]) i = (i + 1) & (nslots - 1);
+    slots[i] = k + 1;
+  }
+  free(v->slots);
+  v->slots = slots;
+  v->nslots = nslots;
+  return true;
+}
+
+/* Appends key (copied) -> val. false on a duplicate (*dup) or out of memory. */
+static bool push(strvec *v, const char *key, size_t key_len, void *val, bool *dup) {
+  *dup = false;
+  if (v->n == INT32_MAX - 1) return false;
+  char *k = malloc(key_len + 1);
+  if (!k) return false;
+  memcpy(k, key, key_len);
+  k[key_len] = 0;
+  if (find(v, k) >= 0) {
+    *dup = true;
+    free(k);
+    return false;
+  }
+  if (v->n == v->cap) {
+    int cap = v->cap ? (v->cap < INT32_MAX / 4 ? v->cap * 2 : INT32_MAX - 1) : 8;
+    char **keys = realloc(v->keys, (size_t)cap * sizeof *keys);
+    if (keys) v->keys = keys;
+    void **vals = keys ? realloc(v->vals, (size_t)cap * sizeof *vals) : NULL;
+    if (!vals) {
+      free(k);
+      return false;
+    }
+    v->vals = vals;
+    v->cap = cap;
+  }
+  if ((size_t)(v->n + 1) * 2 > v->nslots && !rehash(v, v->nslots ? v->nslots * 2 : 16)) {
+    free(k);
+    return false;
+  }
+  v->keys[v->n] = k;
+  v->vals[v->n] = val;
+  size_t i = hash_str(k) & (v->nslots - 1);
+  while (v->slots[i]) i = (i + 1) & (v->nslots - 1);
+  v->slots[i] = ++v->n;
+  return true;
+}
+
+static void strvec_free(strvec *v, bool arrays) {
+  for (int i = 0; i < v->n; i++) {
+    free(v->keys[i]);
+    if (arrays) mx_release(v->vals[i]);
+    else free(v->vals[i]);
+  }
+  free(v->keys);
+  free(v->vals);
+  free(v->slots);
+}
+
+mx_tensors *mxi_tensors_new(void) { return calloc(1, sizeof(mx_tensors)); }
+
+bool mxi_tensors_add(mx_tensors *t, const char *name, size_t name_len, mx_array *a, bool *dup) {
+  if (push(&t->arrays, name, name_len, a, dup)) return true;
+  mx_release(a);
+  return false;
+}
+
+bool mxi_tensors_add_meta(mx_tensors *t, const char *key, size_t key_len, const char *value,
+                          size_t value_len, bool *dup) {
+  *dup = false;
+  char *v = malloc(value_len + 1);
+  if (!v) return false;
+  memcpy(v, value, value_len);
+  v[value_len] = 0;
+  if (push(&t->meta, key, key_len, v, dup)) return true;
+  free(v);
+  return false;
+}
+
+int mx_tensors_count(const mx_tensors *t) { return t ? t->arrays.n : 0; }
+
+const char *mx_tensors_name(const mx_tensors *t, int i) {
+  return t && i >= 0 && i < t->arrays.n ? t->arrays.keys[i] : NULL;
+}
+
+mx_array *mx_tensors_at(const mx_tensors *t, int i) {
+  return t && i >= 0 && i < t->arrays.n ? t->arrays.vals[i] : NULL;
+}
+
+mx_array *mx_tensors_get(const mx_tensors *t, const char *name) {
+  if (!t || !name) return NULL;
+  int i = find(&t->arrays, name);
+  return i >= 0 ? t->arrays.vals[i] : NULL;
+}
+
+int mx_tensors_metadata_count(const mx_tensors *t) { return t ? t->meta.n : 0; }
+
+const char *mx_tensors_metadata_key(const mx_tensors *t, int i) {
+  return t && i >= 0 && i < t->meta.n ? t->meta.keys[i] : NULL;
+}
+
+const char *mx_tensors_metadata(const mx_tensors *t, const char *key) {
+  if (!t || !key) return NULL;
+  int i = find(&t->meta, key);
+  return i >= 0 ? t->meta.vals[i] : NULL;
+}
+
+void mx_tensors_free(mx_tensors *t) {
+  if (!t) return;
+  strvec_free(&t->arrays, true);
+  strvec_free(&t->meta, false);
+  free(t);
+}
