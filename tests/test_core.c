@@ -316,3 +316,10 @@ TEST(host_cache_reuses_large_blocks) {
   mx_memory_stats_get(cpu, &st);
   CHECK_INT(st.cached, 0);
 }
+
+TEST(zero_dims_do_not_hide_huge_shapes) {
+  /* (0, 2^62, 4) holds no element but its strides would overflow: an error, not UB */
+  CHECK_ERROR(mx_zeros(MX_SHAPE(0, (int64_t)1 << 62, 4), MX_FLOAT32), "too large");
+  CHECK_ERROR(mx_array_new(NULL, MX_SHAPE(0, (int64_t)1 << 62, 4), MX_FLOAT32), "too large");
+  CHECK_INT(mx_array_size(mx_zeros(MX_SHAPE(0, 1000, 4), MX_FLOAT32)), 0);
+}

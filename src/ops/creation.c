@@ -10,7 +10,7 @@ static bool check_shape(int ndim, const int64_t *dims, char *err, size_t errlen)
     snprintf(err, errlen, "ndim %d out of range [0, %d]", ndim, MX_MAX_DIMS);
     return false;
   }
-  uint64_t size = 1;
+  uint64_t size = 1; /* the product of the nonzero dims: strides use it even when one is 0 */
   for (int i = 0; i < ndim; i++) {
     char s[MXI_SHAPE_STR_LEN];
     if (dims[i] < 0) {
@@ -21,7 +21,7 @@ static bool check_shape(int ndim, const int64_t *dims, char *err, size_t errlen)
       snprintf(err, errlen, "shape %s is too large", mxi_shape_str(s, sizeof s, ndim, dims));
       return false;
     }
-    size *= (uint64_t)dims[i];
+    if (dims[i]) size *= (uint64_t)dims[i];
   }
   return true;
 }

@@ -1,0 +1,105 @@
+/* checkpoint.c — a module's whole state to and from a safetensors file, by dotted name. Loading
+ * is strict: every array of the module must be in the file with the same shape, and the file
+ * may hold nothing else; values are converted to the module's dtypes. */
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "module.h"
+#include "mx/io.h"
+#include "mx/ops.h"
+
+mx_status mx_module_save(const mx_module *m, const char *path) {
+  if (!m || !path) {
+    mxi_record_error("mx_module_save: module and path are required");
+    return MX_ERROR;
+  }
+  int n = mx_module_count(m, MX_PARAMS_STATE);
+  mx_named_array *list = malloc((size_t)(n ? n : 1) * sizeof *list);
+  if (!list) abort();
+  mx_module_list(m, MX_PARAMS_STATE, list, n);
+  const char *keys[1] = {"format"}, *values[1] = {"mx"};
+  mx_status st = mx_save_safetensors(path, n, list, 1, keys, values);
+  free(list);
+  return st;
+}
+
+typedef struct loader {
+  const mx_tensors *t;
+  const char *path;
+  int matched;
+  mx_status st;
+  char msg[512];
+} loader;
+
+static void load_one(void *ctx, const char *dotted, mxi_entry *e) {
+  loader *l = ctx;
+  if (l->st != MX_OK) return;
+  mx_array *v = mx_tensors_get(l->t, dotted);
+  if (!v) {
+    snprintf(l->msg, sizeof l->msg, "mx_module_load: %s has no array \"%s\"", l->path, dotted);
+    l->st = MX_ERROR;
+    return;
+  }
+  bool same = v->ndim == e->value->ndim;
+  for (int i = 0; same && i < v->ndim; i++) same = v->shape[i] == e->value->shape[i];
+  if (!same) {
+    char s1[MXI_SHAPE_STR_LEN], s2[MXI_SHAPE_STR_LEN];
+    snprintf(l->msg, sizeof l->msg, "mx_module_load: %s: \"%s\" has shape %s, the module expects %s",
+             l->path, dotted, mxi_shape_str(s1, sizeof s1, v->ndim, v->shape),
+             mxi_shape_str(s2, sizeof s2, e->value->ndim, e->value->shape));
+    l->st = MX_ERROR;
+    return;
+  }
+  l->matched++;
+}
+
+typedef struct assign {
+  const mx_tensors *t;
+} assign;
+
+static void assign_one(void *ctx, const char *dotted, mxi_entry *e) {
+  assign *a = ctx;
+  mx_array *v = mx_astype(mx_tensors_get(a->t, dotted), (mx_dtype)e->value->dtype);
+  mx_retain(v);
+  mx_release(e->value);
+  e->value = v;
+}
+
+mx_status mx_module_load(mx_module *m, const char *path) {
+  if (!m || !path) {
+    mxi_record_error("mx_module_load: module and path are required");
+    return MX_ERROR;
+  }
+  mx_tensors *t = mx_load_safetensors(path);
+  if (!t) return MX_ERROR;
+  /* check everything first: a failed load leaves the module unchanged */
+  loader l = {t, path, 0, MX_OK, ""};
+  mxi_module_walk(m, MX_PARAMS_STATE, load_one, &l);
+  if (l.st == MX_OK && l.matched != mx_tensors_count(t)) {
+    snprintf(l.msg, sizeof l.msg, "mx_module_load: %s holds %d arrays; the module has %d",
+             path, mx_tensors_count(t), l.matched);
+    l.st = MX_ERROR;
+  }
+  if (l.st != MX_OK) {
+    mxi_record_error(l.msg);
+    mx_tensors_free(t);
+    return MX_ERROR;
+  }
+  mx_scope s = mx_scope_begin();
+  assign a = {t};
+  mxi_module_walk(m, MX_PARAMS_STATE, assign_one, &a);
+  /* materialize now: the module should not keep the file mapped through lazy casts */
+  int n = mx_module_count(m, MX_PARAMS_STATE);
+  mx_named_array *list = malloc((size_t)(n ? n : 1) * sizeof *list);
+  if (!list) abort();
+  mx_module_list(m, MX_PARAMS_STATE, list, n);
+  mx_array **arrays = malloc((size_t)(n ? n : 1) * sizeof *arrays);
+  if (!arrays) abort();
+  for (int i = 0; i < n; i++) arrays[i] = list[i].array;
+  mx_status st = mx_eval_many(n, arrays);
+  free(arrays);
+  free(list);
+  mx_scope_end(s);
+  mx_tensors_free(t);
+  return st;
+}
