@@ -51,7 +51,7 @@ static double test_accuracy(mx_module *m, mx_array *tx, mx_array *ty) {
 }
 
 int main(int argc, char **argv) {
-  opts o = {2, 60000, 64, 1e-3, "demo_out", "data/fashion-mnist"};
+  opts o = {3, 60000, 64, 2e-3, "demo_out", "data/fashion-mnist"};
   for (int i = 1; i + 1 < argc; i += 2) {
     if (!strcmp(argv[i], "--epochs")) o.epochs = atoi(argv[i + 1]);
     else if (!strcmp(argv[i], "--train")) o.train = atoi(argv[i + 1]);
@@ -86,6 +86,7 @@ int main(int argc, char **argv) {
   printf("model: %lld parameters\n", (long long)mx_module_num_elements(model, MX_PARAMS_ALL));
   mx_optimizer *opt = mx_optim_adam(o.lr, 0.9, 0.999, 1e-8);
   int P = mx_module_count(model, MX_PARAMS_TRAINABLE);
+  mx_optim_set_schedule(opt, mx_schedule_cosine(o.lr, (int64_t)o.epochs * steps, o.lr / 20));
   mx_array **grads = malloc((size_t)P * sizeof *grads), **eval = malloc((size_t)(P + 2) * sizeof *eval);
   int total = o.epochs * steps, npts = 0;
   double *cx = malloc((size_t)total * sizeof *cx), *closs = malloc((size_t)total * sizeof *closs),

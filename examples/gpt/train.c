@@ -182,6 +182,21 @@ int main(int argc, char **argv) {
     return 1;
   }
   printf("saved %s\n", path);
+  /* the configuration and the logits of the text's first window, for gpt_eval's comparison */
+  snprintf(path, sizeof path, "%s/gpt_config.txt", out);
+  FILE *cf = fopen(path, "w");
+  if (cf) {
+    fprintf(cf, "%d %d %d %d %d\n", c.vocab, dims, heads, layers, block);
+    fclose(cf);
+  }
+  mx_module_train(m, false);
+  int32_t *first = malloc((size_t)block * sizeof *first);
+  for (int t = 0; t < block; t++) first[t] = c.ids[t];
+  mx_array *logits = mx_module_forward(m, mx_array_new(first, MX_SHAPE(1, block), MX_INT32));
+  free(first);
+  snprintf(path, sizeof path, "%s/gpt_logits.npy", out);
+  if (mx_save_npy(path, logits) != MX_OK) fprintf(stderr, "saving logits failed: %s\n", mx_last_error());
+  mx_module_train(m, true);
   if (n_sample > 0) sample(m, &c, block, n_sample, "And God said");
   free(grads);
   free(all);

@@ -27,7 +27,9 @@ static mx_array *nll(const char *op, mx_array *logp, mx_array *targets, double s
                      mxi_shape_str(s1, sizeof s1, targets->ndim, targets->shape),
                      mxi_shape_str(s2, sizeof s2, logp->ndim, logp->shape));
   }
-  mx_array *keep = mx_not_equal(targets, mx_scalar_typed((double)ignore_index, (mx_dtype)targets->dtype));
+  /* compared in int64: ignore_index (-100 by default) must not saturate into a real class of a
+   * narrow or unsigned target dtype */
+  mx_array *keep = mx_not_equal(mx_astype(targets, MX_INT64), mx_scalar_typed((double)ignore_index, MX_INT64));
   mx_array *safe = mx_where(keep, targets, mx_zeros_like(targets)); /* ignored -> any valid class */
   mx_array *picked = mx_squeeze(mx_take_along_axis(logp, mx_expand_dims(safe, MX_AXES(-1)), -1), MX_AXES(-1));
   mx_array *loss = mx_negative(picked);
