@@ -26,7 +26,7 @@ static mx_module *fashion_cnn(mx_array *key) {
 }
 
 /* uint8 images -> normalized float32 (Fashion-MNIST's mean and standard deviation) */
-static mx_array *fashion_normalize(mx_array *u8) {
+static inline mx_array *fashion_normalize(mx_array *u8) {
   mx_array *x = mx_divide(mx_astype(u8, MX_FLOAT32), mx_scalar(255));
   return mx_divide(mx_subtract(x, mx_scalar(0.2860)), mx_scalar(0.3530));
 }
