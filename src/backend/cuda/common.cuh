@@ -42,7 +42,7 @@ struct mxc_device {
   std::atomic<size_t> h2d, d2h;
   // cuBLASLt
   cublasLtHandle_t lt;
-  void *lt_ws;
+  void *lt_ws[MXC_MAX_STREAMS]; // one workspace per stream: matmuls on two streams may overlap
   size_t lt_ws_size;
   bool tf32; // MX_CUDA_TF32=1
   mxc_matmul_cache *mm_cache;
