@@ -8,27 +8,8 @@
 
 #include "common.cuh"
 
-// ---- how cuBLASLt sees one operand ----
-struct mm_operand {
-  cublasOperation_t op; // applied to the stored column-major matrix
-  int64_t rows, cols;   // of the stored column-major matrix
-  int64_t ld;
-};
-
-// X is r x c (row-major indexing) with element strides rs, cs. We need X^T (c x r) as cuBLASLt's
-// operand: row-major storage is X^T in column-major (no transpose); column-major storage is X
-// itself (transposed). Size-1 axes may have any stride. false: no unit stride, copy first.
-static bool operand_of(int64_t r, int64_t c, int64_t rs, int64_t cs, mm_operand *o) {
-  int64_t mc = c > 1 ? c : 1, mr = r > 1 ? r : 1;
-  if ((c == 1 || cs == 1) && (r == 1 || rs >= mc)) {
-    *o = {CUBLAS_OP_N, c, r, r == 1 ? mc : rs};
-    return true;
-  }
-  if ((r == 1 || rs == 1) && (c == 1 || cs >= mr)) {
-    *o = {CUBLAS_OP_T, r, c, c == 1 ? mr : cs};
-    return true;
-  }
-  return false;
+extern "C" {
+#include "matmul_plan.h"
 }
 
 // The largest power of two (up to 256) dividing every address a batch of matrices starts at.
@@ -79,9 +60,7 @@ struct mm_call {
   cudaDataType_t dt;
   cublasComputeType_t compute;
   cudaDataType_t scale;
-  int64_t m, n, k;    // cuBLASLt's: m = N, n = M of the mx product
-  mm_operand a, b;    // a: mx's B operand, b: mx's A operand
-  int64_t batch, sa, sb, sc; // batch count and element strides
+  mxi_mm_plan plan;
 };
 
 static bool lt_ok(mxc_ctx *c, cublasStatus_t st, const char *what, mx_array *const *in) {
@@ -117,21 +96,25 @@ static bool lt_matmul(mxc_ctx *c, const mm_call *p, const void *A, const void *B
                       bool *unsupported) {
   mxc_device *d = c->dev;
   size_t esz = p->dt == CUDA_R_64F ? 8 : (p->dt == CUDA_R_32F ? 4 : 2);
+  const mxi_mm_plan *q = &p->plan;
+  const cublasOperation_t opa = q->a.trans ? CUBLAS_OP_T : CUBLAS_OP_N, opb = q->b.trans ? CUBLAS_OP_T : CUBLAS_OP_N;
   cublasLtMatmulDesc_t op = NULL;
   cublasLtMatrixLayout_t la = NULL, lb = NULL, lc = NULL;
   cublasLtMatmulPreference_t pref = NULL;
   cublasStatus_t st = cublasLtMatmulDescCreate(&op, p->compute, p->scale);
   if (st == CUBLAS_STATUS_SUCCESS)
-    st = cublasLtMatmulDescSetAttribute(op, CUBLASLT_MATMUL_DESC_TRANSA, &p->a.op, sizeof p->a.op);
+    st = cublasLtMatmulDescSetAttribute(op, CUBLASLT_MATMUL_DESC_TRANSA, &opa, sizeof opa);
   if (st == CUBLAS_STATUS_SUCCESS)
-    st = cublasLtMatmulDescSetAttribute(op, CUBLASLT_MATMUL_DESC_TRANSB, &p->b.op, sizeof p->b.op);
-  if (st == CUBLAS_STATUS_SUCCESS) st = cublasLtMatrixLayoutCreate(&la, p->dt, p->a.rows, p->a.cols, p->a.ld);
-  if (st == CUBLAS_STATUS_SUCCESS) st = cublasLtMatrixLayoutCreate(&lb, p->dt, p->b.rows, p->b.cols, p->b.ld);
-  if (st == CUBLAS_STATUS_SUCCESS) st = cublasLtMatrixLayoutCreate(&lc, p->dt, p->m, p->n, p->m);
-  if (p->batch > 1) {
-    int32_t bc = (int32_t)p->batch;
+    st = cublasLtMatmulDescSetAttribute(op, CUBLASLT_MATMUL_DESC_TRANSB, &opb, sizeof opb);
+  if (st == CUBLAS_STATUS_SUCCESS)
+    st = cublasLtMatrixLayoutCreate(&la, p->dt, (uint64_t)q->a.rows, (uint64_t)q->a.cols, q->a.ld);
+  if (st == CUBLAS_STATUS_SUCCESS)
+    st = cublasLtMatrixLayoutCreate(&lb, p->dt, (uint64_t)q->b.rows, (uint64_t)q->b.cols, q->b.ld);
+  if (st == CUBLAS_STATUS_SUCCESS) st = cublasLtMatrixLayoutCreate(&lc, p->dt, (uint64_t)q->m, (uint64_t)q->n, q->m);
+  if (q->batch > 1) {
+    int32_t bc = (int32_t)q->batch;
     cublasLtMatrixLayout_t ls[3] = {la, lb, lc};
-    const int64_t strides[3] = {p->sa, p->sb, p->sc};
+    const int64_t strides[3] = {q->sa, q->sb, q->sc};
     for (int i = 0; i < 3 && st == CUBLAS_STATUS_SUCCESS; i++) {
       st = cublasLtMatrixLayoutSetAttribute(ls[i], CUBLASLT_MATRIX_LAYOUT_BATCH_COUNT, &bc, sizeof bc);
       if (st == CUBLAS_STATUS_SUCCESS)
@@ -143,20 +126,20 @@ static bool lt_matmul(mxc_ctx *c, const mm_call *p, const void *A, const void *B
   memset(&key, 0, sizeof key); // padding too: keys are compared with memcmp
   key.dtype = (int)p->dt;
   key.tf32 = (int)p->compute;
-  key.m = p->m;
-  key.n = p->n;
-  key.k = p->k;
-  key.lda = p->a.ld;
-  key.ldb = p->b.ld;
-  key.ldc = p->m;
-  key.batch = p->batch;
-  key.sa = p->sa;
-  key.sb = p->sb;
-  key.opa = (int)p->a.op;
-  key.opb = (int)p->b.op;
-  key.ala = alignment(A, p->sa * (int64_t)esz);
-  key.alb = alignment(B, p->sb * (int64_t)esz);
-  key.alc = alignment(C, p->sc * (int64_t)esz);
+  key.m = q->m;
+  key.n = q->n;
+  key.k = q->k;
+  key.lda = q->a.ld;
+  key.ldb = q->b.ld;
+  key.ldc = q->m;
+  key.batch = q->batch;
+  key.sa = q->sa;
+  key.sb = q->sb;
+  key.opa = (int)opa;
+  key.opb = (int)opb;
+  key.ala = alignment(A, q->sa * (int64_t)esz);
+  key.alb = alignment(B, q->sb * (int64_t)esz);
+  key.alc = alignment(C, q->sc * (int64_t)esz);
   cublasLtMatmulAlgo_t algo;
   bool have = false;
   if (st == CUBLAS_STATUS_SUCCESS) {
@@ -209,25 +192,8 @@ static bool lt_matmul(mxc_ctx *c, const mm_call *p, const void *A, const void *B
 }
 
 
-// ---- the plan: batch axes merged, a stack of A over one shared B folded into one tall GEMM ----
-
-// Batch strides (elements) of x's batch axes right-aligned to the output's (broadcast: 0).
-static void batch_strides(const mx_array *x, const mx_array *out, int64_t esz, int64_t *s) {
-  int nb = out->ndim - 2, xb = x->ndim - 2;
-  for (int i = 0; i < nb; i++) {
-    int j = i - (nb - xb);
-    s[i] = (j < 0 || x->shape[j] == 1) ? 0 : x->strides[j] / esz;
-  }
-}
-
-static bool element_strides(const mx_array *x, int64_t esz) {
-  for (int i = 0; i < x->ndim; i++)
-    if (x->strides[i] % esz != 0) return false;
-  return x->offset % esz == 0;
-}
-
-// Enqueues the product of operands a [.., M, K] and b [.., K, N] (device pointers A, B) into out.
-// false: failed (error on out) or *unsupported.
+// Enqueues out = a @ b (device pointers A, B of a and b). false: failed (error on out), or
+// *unsupported when the operands need compact copies or cuBLASLt has no algorithm for them.
 static bool run_plan(mxc_ctx *c, mx_array *out, mx_array *a, mx_array *b, const char *A, const char *B,
                      mx_array *const *in, bool *unsupported) {
   mx_dtype dt = (mx_dtype)out->dtype;
@@ -239,90 +205,24 @@ static bool run_plan(mxc_ctx *c, mx_array *out, mx_array *a, mx_array *b, const 
   p.scale = dt == MX_FLOAT64 ? CUDA_R_64F : CUDA_R_32F;
   p.compute = dt == MX_FLOAT64 ? CUBLAS_COMPUTE_64F
               : (dt == MX_FLOAT32 && c->dev->tf32) ? CUBLAS_COMPUTE_32F_FAST_TF32 : CUBLAS_COMPUTE_32F;
-  int64_t M = out->shape[out->ndim - 2], N = out->shape[out->ndim - 1], K = a->shape[a->ndim - 1];
-  int64_t rsa = a->strides[a->ndim - 2] / esz, csa = a->strides[a->ndim - 1] / esz;
-  int64_t rsb = b->strides[b->ndim - 2] / esz, csb = b->strides[b->ndim - 1] / esz;
-  int nb = out->ndim - 2;
-  int64_t sa[MX_MAX_DIMS], sb[MX_MAX_DIMS];
-  batch_strides(a, out, esz, sa);
-  batch_strides(b, out, esz, sb);
-  // A stack of A matrices times one shared B is one tall GEMM when A's rows continue evenly from
-  // one matrix into the next (k_linalg.c does the same).
-  if (nb > 0) {
-    bool b_shared = true, chain = true, have = M > 1;
-    int64_t step = rsa, expect = rsa * M;
-    for (int i = nb - 1; i >= 0; i--) {
-      if (out->shape[i] == 1) continue;
-      b_shared &= sb[i] == 0;
-      if (!have) {
-        have = true;
-        step = sa[i];
-        expect = sa[i] * out->shape[i];
-      } else {
-        chain &= sa[i] == expect;
-        expect *= out->shape[i];
-      }
-    }
-    if (b_shared && chain && step > 0) {
-      M = out->size / N;
-      rsa = step;
-      nb = 0;
-    }
-  }
-  int64_t bshape[MX_MAX_DIMS], bsa[MX_MAX_DIMS], bsb[MX_MAX_DIMS];
-  int m = 0;
-  for (int i = 0; i < nb; i++) {
-    if (out->shape[i] == 1) continue;
-    if (m > 0 && bsa[m - 1] == sa[i] * out->shape[i] && bsb[m - 1] == sb[i] * out->shape[i]) {
-      bshape[m - 1] *= out->shape[i];
-      bsa[m - 1] = sa[i];
-      bsb[m - 1] = sb[i];
-      continue;
-    }
-    bshape[m] = out->shape[i];
-    bsa[m] = sa[i];
-    bsb[m] = sb[i];
-    m++;
-  }
-  if (!operand_of(K, N, rsb, csb, &p.a) || !operand_of(M, K, rsa, csa, &p.b)) {
+  if (!mxi_mm_plan_make(&p.plan, a, b, out)) {
     *unsupported = true;
     return false;
   }
-  p.m = N;
-  p.n = M;
-  p.k = K;
-  p.sc = M * N;
-  // the innermost merged batch axis becomes cuBLASLt's strided batch; outer ones are a loop
-  p.batch = m > 0 ? bshape[m - 1] : 1;
-  p.sa = m > 0 ? bsb[m - 1] : 0;
-  p.sb = m > 0 ? bsa[m - 1] : 0;
-  if (p.batch > 0x7fffffff) {
-    *unsupported = true;
-    return false;
-  }
-  int64_t outer = 1;
-  for (int i = 0; i < m - 1; i++) outer *= bshape[i];
-  for (int64_t t = 0; t < outer; t++) {
-    int64_t rem = t, oa = 0, ob = 0;
-    for (int i = m - 2; i >= 0; i--) {
-      int64_t idx = rem % bshape[i];
-      rem /= bshape[i];
-      oa += idx * bsa[i];
-      ob += idx * bsb[i];
-    }
-    if (!lt_matmul(c, &p, B + ob * esz, A + oa * esz, C + t * p.batch * M * N * esz, in, unsupported))
-      return false;
+  for (int64_t t = 0; t < p.plan.calls; t++) {
+    int64_t oa, ob, oc; // oa: into cuBLASLt's A = mx's b; ob: into mx's a
+    mxi_mm_plan_call(&p.plan, t, &oa, &ob, &oc);
+    if (!lt_matmul(c, &p, B + oa * esz, A + ob * esz, C + oc * esz, in, unsupported)) return false;
   }
   return true;
 }
 
 static bool mxc_matmul_run(mxc_ctx *c, mx_array *out, mx_array *const *in) {
-  int64_t esz = (int64_t)mx_dtype_size((mx_dtype)out->dtype);
   mx_array *ops[2] = {in[0], in[1]}, *copies[2] = {NULL, NULL};
   bool ok = false, unsupported = false;
   for (int attempt = 0; attempt < 2; attempt++) {
-    for (int i = 0; i < 2; i++) // compact copies of operands cuBLASLt cannot read as they are
-      if (!copies[i] && (attempt == 1 || !element_strides(ops[i], esz))) {
+    for (int i = 0; i < 2; i++) // on the second attempt: compact copies of both operands
+      if (!copies[i] && attempt == 1) {
         if (!(copies[i] = mxi_contiguous_copy(in[i], out))) goto done;
         ops[i] = copies[i];
       }

@@ -34,7 +34,9 @@ static void pool_free(void *ctx, void *ptr, size_t size) {
 static void guard_fill(void *ctx, void *ptr, size_t len) {
   mxc_device *d = (mxc_device *)ctx;
   cudaSetDevice(d->index);
-  if (cudaDeviceSynchronize() != cudaSuccess || cudaMemset(ptr, MXI_POOL_GUARD_BYTE, len) != cudaSuccess)
+  // the legacy stream does not order our non-blocking streams: synchronize on both sides
+  if (cudaDeviceSynchronize() != cudaSuccess || cudaMemset(ptr, MXI_POOL_GUARD_BYTE, len) != cudaSuccess ||
+      cudaDeviceSynchronize() != cudaSuccess)
     cudaGetLastError();
 }
 
