@@ -51,10 +51,11 @@ cat "$LOGS/environment.txt" >> "$SUMMARY"
 
 if want build; then
   t0=$SECONDS
+  # Warnings are errors in CI; here a different nvcc must not cost the GPU run: count them instead.
   if cmake -S . -B "$BUILD" -DCMAKE_BUILD_TYPE=Release -DMX_CUDA=ON -DCMAKE_CUDA_ARCHITECTURES=90 \
-       > "$LOGS/configure.log" 2>&1 &&
+       -DMX_WERROR=OFF > "$LOGS/configure.log" 2>&1 &&
      cmake --build "$BUILD" -j "$JOBS" > "$LOGS/build.log" 2>&1; then
-    note "build (sm_90)" "ok ($((SECONDS - t0)) s)"
+    note "build (sm_90)" "ok ($((SECONDS - t0)) s, $(grep -ci 'warning' "$LOGS/build.log") warning lines)"
   else
     note "build (sm_90)" "FAILED ($((SECONDS - t0)) s): tail of build.log follows"
     tail -40 "$LOGS/build.log"

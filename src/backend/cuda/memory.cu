@@ -42,19 +42,17 @@ static void guard_fill(void *ctx, void *ptr, size_t len) {
 
 static bool guard_check(void *ctx, const void *ptr, size_t len) {
   mxc_device *d = (mxc_device *)ctx;
-  unsigned char buf[4096];
+  unsigned char *buf = (unsigned char *)malloc(len);
+  bool ok = buf != NULL;
   cudaSetDevice(d->index);
-  for (size_t at = 0; at < len; at += sizeof buf) {
-    size_t n = len - at < sizeof buf ? len - at : sizeof buf;
-    if (cudaDeviceSynchronize() != cudaSuccess ||
-        cudaMemcpy(buf, (const char *)ptr + at, n, cudaMemcpyDeviceToHost) != cudaSuccess) {
-      cudaGetLastError();
-      return false;
-    }
-    for (size_t i = 0; i < n; i++)
-      if (buf[i] != MXI_POOL_GUARD_BYTE) return false;
+  if (ok && (cudaDeviceSynchronize() != cudaSuccess ||
+             cudaMemcpy(buf, ptr, len, cudaMemcpyDeviceToHost) != cudaSuccess)) {
+    cudaGetLastError();
+    ok = false;
   }
-  return true;
+  for (size_t i = 0; ok && i < len; i++) ok = buf[i] == MXI_POOL_GUARD_BYTE;
+  free(buf);
+  return ok;
 }
 
 // ---- the staging ring's fences are CUDA events on the stream of the copy ----
