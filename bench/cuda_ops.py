@@ -10,7 +10,10 @@ import os
 import subprocess
 import sys
 
-import torch
+try:
+    import torch
+except ImportError:  # mx's figures are still worth printing
+    torch = None
 
 # name -> (bytes moved at minimum, flops) for the rate column
 N28 = 1 << 28
@@ -96,8 +99,12 @@ def main():
     if not mx:
         print("no mx figures (no GPU?)")
         return
-    pt = torch_times()
-    print(f"PyTorch {torch.__version__} on {torch.cuda.get_device_name()}")
+    if torch is not None and torch.cuda.is_available():
+        pt = torch_times()
+        print(f"PyTorch {torch.__version__} on {torch.cuda.get_device_name()}")
+    else:
+        pt = {}
+        print("PyTorch with CUDA is not available: mx's figures only")
     print(f"{'benchmark':<24}{'mx':>12}{'PyTorch':>12}{'PT/mx':>8}{'mx rate':>14}{'PT rate':>14}")
     for k, t in mx.items():
         p = pt.get(k, float("nan"))
