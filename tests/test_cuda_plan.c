@@ -55,7 +55,7 @@ static mx_array *seq(mx_shape s, double scale) {
 
 /* Plans a @ b, runs the plan through the model, compares with mx_matmul (CPU). expect_plan:
  * whether the operands should be usable as they are (no copies). */
-static void check_case(const char *label, mx_array *a, mx_array *b, bool expect_plan) {
+static void check_plan(const char *label, mx_array *a, mx_array *b, bool expect_plan, bool loop_broadcast) {
   mx_array *want = mx_matmul(a, b);
   if (!CHECK_OK(want) || mx_eval(a) != MX_OK || mx_eval(b) != MX_OK) return;
   /* an output buffer laid out as the backend allocates it: row-major */
@@ -63,12 +63,16 @@ static void check_case(const char *label, mx_array *a, mx_array *b, bool expect_
   mx_eval(out);
   mxi_mm_plan p;
   memset(&p, 0, sizeof p);
-  bool planned = mxi_mm_plan_make(&p, a, b, out);
+  bool planned = mxi_mm_plan_make(&p, a, b, out, loop_broadcast);
   if (planned != expect_plan) {
     FAIL("%s: plan %s, expected %s", label, planned ? "made" : "refused", expect_plan ? "made" : "refused");
     return;
   }
   if (!planned) return;
+  if (loop_broadcast && p.batch > 1 && (p.sa == 0 || p.sb == 0)) {
+    FAIL("%s: a batch stride of 0 for cuBLASLt although asked not to", label);
+    return;
+  }
   if (!layouts_valid(&p)) {
     FAIL("%s: invalid layouts m=%lld n=%lld k=%lld a(%d %lldx%lld ld %lld) b(%d %lldx%lld ld %lld)", label,
          (long long)p.m, (long long)p.n, (long long)p.k, p.a.trans, (long long)p.a.rows, (long long)p.a.cols,
@@ -95,6 +99,14 @@ static void check_case(const char *label, mx_array *a, mx_array *b, bool expect_
   for (int64_t i = 0; i < n; i++)
     if (fabs(g[i] - w[i]) > 1e-12 * (1 + fabs(w[i])) && bad++ < 3)
       FAIL("%s: element %lld: plan %.17g, cpu %.17g", label, (long long)i, g[i], w[i]);
+}
+
+/* every case both ways: broadcast batches as cuBLASLt strides of 0, and looped on the host */
+static void check_case(const char *label, mx_array *a, mx_array *b, bool expect_plan) {
+  check_plan(label, a, b, expect_plan, false);
+  char l2[160];
+  snprintf(l2, sizeof l2, "%s (broadcast looped)", label);
+  check_plan(l2, a, b, expect_plan, true);
 }
 
 TEST(plan_plain_and_transposed) {

@@ -195,7 +195,7 @@ static bool lt_matmul(mxc_ctx *c, const mm_call *p, const void *A, const void *B
 // Enqueues out = a @ b (device pointers A, B of a and b). false: failed (error on out), or
 // *unsupported when the operands need compact copies or cuBLASLt has no algorithm for them.
 static bool run_plan(mxc_ctx *c, mx_array *out, mx_array *a, mx_array *b, const char *A, const char *B,
-                     mx_array *const *in, bool *unsupported) {
+                     mx_array *const *in, bool loop_broadcast, bool *unsupported) {
   mx_dtype dt = (mx_dtype)out->dtype;
   int64_t esz = (int64_t)mx_dtype_size(dt);
   char *C = (char *)out->buf->dev + out->offset;
@@ -205,7 +205,7 @@ static bool run_plan(mxc_ctx *c, mx_array *out, mx_array *a, mx_array *b, const 
   p.scale = dt == MX_FLOAT64 ? CUDA_R_64F : CUDA_R_32F;
   p.compute = dt == MX_FLOAT64 ? CUBLAS_COMPUTE_64F
               : (dt == MX_FLOAT32 && c->dev->tf32) ? CUBLAS_COMPUTE_32F_FAST_TF32 : CUBLAS_COMPUTE_32F;
-  if (!mxi_mm_plan_make(&p.plan, a, b, out)) {
+  if (!mxi_mm_plan_make(&p.plan, a, b, out, loop_broadcast)) {
     *unsupported = true;
     return false;
   }
@@ -221,7 +221,8 @@ static bool mxc_matmul_run(mxc_ctx *c, mx_array *out, mx_array *const *in) {
   mx_array *ops[2] = {in[0], in[1]}, *copies[2] = {NULL, NULL};
   bool ok = false, unsupported = false;
   for (int attempt = 0; attempt < 2; attempt++) {
-    for (int i = 0; i < 2; i++) // on the second attempt: compact copies of both operands
+    // the second attempt: compact copies of both operands, broadcast batches looped on the host
+    for (int i = 0; i < 2; i++)
       if (!copies[i] && attempt == 1) {
         if (!(copies[i] = mxi_contiguous_copy(in[i], out))) goto done;
         ops[i] = copies[i];
@@ -240,7 +241,7 @@ static bool mxc_matmul_run(mxc_ctx *c, mx_array *out, mx_array *const *in) {
       }
       if (!lt_ready(c, in)) goto done;
       unsupported = false;
-      ok = run_plan(c, out, ops[0], ops[1], A, B, in, &unsupported);
+      ok = run_plan(c, out, ops[0], ops[1], A, B, in, attempt == 1, &unsupported);
       if (ok || !unsupported || attempt == 1) goto done;
       mxi_buffer_release(out->buf); // retry with compact operands
       out->buf = NULL;

@@ -34,7 +34,8 @@ static void batch_strides(const mx_array *x, const mx_array *out, int64_t esz, i
   }
 }
 
-bool mxi_mm_plan_make(mxi_mm_plan *p, const mx_array *a, const mx_array *b, const mx_array *out) {
+bool mxi_mm_plan_make(mxi_mm_plan *p, const mx_array *a, const mx_array *b, const mx_array *out,
+                      bool loop_broadcast) {
   int64_t esz = (int64_t)mx_dtype_size((mx_dtype)out->dtype);
   if (!element_strides(a, esz) || !element_strides(b, esz)) return false;
   int64_t M = out->shape[out->ndim - 2], N = out->shape[out->ndim - 1], K = a->shape[a->ndim - 1];
@@ -88,11 +89,12 @@ bool mxi_mm_plan_make(mxi_mm_plan *p, const mx_array *a, const mx_array *b, cons
   p->n = M;
   p->k = K;
   /* the innermost merged batch axis is cuBLASLt's strided batch; outer ones a host loop */
-  p->batch = m > 0 ? bshape[m - 1] : 1;
-  p->sa = m > 0 ? bsb[m - 1] : 0;
-  p->sb = m > 0 ? bsa[m - 1] : 0;
+  bool inner = m > 0 && !(loop_broadcast && (bsa[m - 1] == 0 || bsb[m - 1] == 0));
+  p->batch = inner ? bshape[m - 1] : 1;
+  p->sa = inner ? bsb[m - 1] : 0;
+  p->sb = inner ? bsa[m - 1] : 0;
   p->sc = M * N;
-  p->nouter = m > 0 ? m - 1 : 0;
+  p->nouter = inner ? m - 1 : m;
   p->calls = 1;
   for (int i = 0; i < p->nouter; i++) {
     p->outer_shape[i] = bshape[i];

@@ -33,8 +33,11 @@ typedef struct mxi_mm_plan {
 
 /* The plan for out = a @ b (shapes already checked by the op; strides in bytes, any view).
  * false when an operand has no unit stride in its matrix axes or strides that are not whole
- * elements: make it contiguous and plan again. */
-bool mxi_mm_plan_make(mxi_mm_plan *p, const mx_array *a, const mx_array *b, const mx_array *out);
+ * elements: make it contiguous and plan again. loop_broadcast: never give cuBLASLt a batch stride
+ * of 0 (a broadcast operand); loop over that batch axis on the host instead (the fallback when
+ * cuBLASLt finds no algorithm for a plan). */
+bool mxi_mm_plan_make(mxi_mm_plan *p, const mx_array *a, const mx_array *b, const mx_array *out,
+                      bool loop_broadcast);
 /* Element offsets of host-loop call t in [0, calls): into cuBLASLt's A (mx's b), its B (mx's a)
  * and the output, from each one's first element. */
 void mxi_mm_plan_call(const mxi_mm_plan *p, int64_t t, int64_t *off_a, int64_t *off_b, int64_t *off_out);
