@@ -36,8 +36,10 @@ struct mxc_device {
   // pinned staging for host <-> device copies
   char *pinned;
   size_t pinned_size;
+  bool pinned_failed;
   cudaEvent_t fences[MXI_RING_SLOTS];
   cudaStream_t fence_stream; // where the next fence is recorded
+  cudaError_t fence_err;     // first failure of a fence during one transfer (reported by it)
   mxi_ring ring;
   std::atomic<size_t> h2d, d2h;
   // cuBLASLt
@@ -79,6 +81,12 @@ void mxc_scratch_free(mxc_ctx *c, void *p);
 // Runs the CPU kernel of out's primitive (unified memory makes this correct), warning once per
 // primitive and dtype: for dtypes a CUDA kernel does not cover (complex64, integer matmul).
 mx_status mxc_cpu_fallback(mx_array *out, mx_array *const *in, int n, const mx_params *p);
+
+// Best-effort cleanup calls (already on an error path, or releasing): a failure is cleared so
+// that it cannot be mistaken for the next call's.
+static inline void mxc_cleanup(cudaError_t e) {
+  if (e != cudaSuccess) cudaGetLastError();
+}
 
 // Launch geometry: blocks for n items of per_block each; strided kernels loop over a grid capped
 // at a few waves.

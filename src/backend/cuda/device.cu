@@ -52,7 +52,7 @@ static bool init_device(int i) {
   pthread_mutex_init(&d->mu, NULL);
   if (!mxc_memory_init(d)) {
     fprintf(stderr, "mx: warning: cuda:%d: could not set up its memory pool; it is left out\n", i);
-    cudaStreamDestroy(d->streams[0]);
+    if (cudaStreamDestroy(d->streams[0]) != cudaSuccess) cudaGetLastError();
     delete d;
     return false;
   }
@@ -68,7 +68,7 @@ int mxc_init_devices() {
   }
   if (n > MXC_MAX_DEVICES) n = MXC_MAX_DEVICES;
   for (int i = 0; i < n; i++) init_device(i);
-  if (contexts.n > 0) cudaSetDevice(contexts.dev[0]->index);
+  if (contexts.n > 0 && cudaSetDevice(contexts.dev[0]->index) != cudaSuccess) cudaGetLastError();
   return contexts.n;
 }
 
@@ -160,8 +160,7 @@ static void dev_clear_cache(int index) {
   mxc_device *d = mxc_dev(index);
   if (!d) return;
   sync_device(d, -1); // cudaFree waits anyway; this also frees the deferred blocks
-  cudaSetDevice(d->index);
-  mxi_pool_clear_cache(d->pool);
+  mxi_pool_clear_cache(d->pool); // the pool's free callback sets the device and checks cudaFree
 }
 
 static size_t dev_guard_violations(int index) {

@@ -33,9 +33,8 @@ static void pool_free(void *ctx, void *ptr, size_t size) {
 // Guard mode is a debugging aid: it synchronizes the whole device around every fill and check.
 static void guard_fill(void *ctx, void *ptr, size_t len) {
   mxc_device *d = (mxc_device *)ctx;
-  cudaSetDevice(d->index);
   // the legacy stream does not order our non-blocking streams: synchronize on both sides
-  if (cudaDeviceSynchronize() != cudaSuccess || cudaMemset(ptr, MXI_POOL_GUARD_BYTE, len) != cudaSuccess ||
+  if (cudaSetDevice(d->index) != cudaSuccess || cudaDeviceSynchronize() != cudaSuccess || cudaMemset(ptr, MXI_POOL_GUARD_BYTE, len) != cudaSuccess ||
       cudaDeviceSynchronize() != cudaSuccess)
     cudaGetLastError();
 }
@@ -44,8 +43,7 @@ static bool guard_check(void *ctx, const void *ptr, size_t len) {
   mxc_device *d = (mxc_device *)ctx;
   unsigned char *buf = (unsigned char *)malloc(len);
   bool ok = buf != NULL;
-  cudaSetDevice(d->index);
-  if (ok && (cudaDeviceSynchronize() != cudaSuccess ||
+  if (ok && (cudaSetDevice(d->index) != cudaSuccess || cudaDeviceSynchronize() != cudaSuccess ||
              cudaMemcpy(buf, ptr, len, cudaMemcpyDeviceToHost) != cudaSuccess)) {
     cudaGetLastError();
     ok = false;
@@ -57,13 +55,16 @@ static bool guard_check(void *ctx, const void *ptr, size_t len) {
 
 // ---- the staging ring's fences are CUDA events on the stream of the copy ----
 
+// The ring's callbacks cannot fail: a failure is kept in fence_err for the transfer to report.
 static void fence_record(void *ctx, int slot) {
   mxc_device *d = (mxc_device *)ctx;
-  cudaEventRecord(d->fences[slot], d->fence_stream);
+  cudaError_t e = cudaEventRecord(d->fences[slot], d->fence_stream);
+  if (e != cudaSuccess && d->fence_err == cudaSuccess) d->fence_err = e;
 }
 static void fence_wait(void *ctx, int slot) {
   mxc_device *d = (mxc_device *)ctx;
-  cudaEventSynchronize(d->fences[slot]);
+  cudaError_t e = cudaEventSynchronize(d->fences[slot]);
+  if (e != cudaSuccess && d->fence_err == cudaSuccess) d->fence_err = e;
 }
 
 bool mxc_memory_init(mxc_device *d) {
@@ -75,6 +76,8 @@ bool mxc_memory_init(mxc_device *d) {
 // Pinned memory and events on first use: a program that never moves data pays nothing.
 static bool staging_ready(mxc_device *d) {
   if (d->pinned) return true;
+  if (d->pinned_failed) return false;
+  d->pinned_failed = true; // until it worked: do not retry on every transfer
   if (cudaHostAlloc((void **)&d->pinned, PINNED_BYTES, cudaHostAllocPortable) != cudaSuccess) {
     cudaGetLastError();
     d->pinned = NULL;
@@ -83,12 +86,13 @@ static bool staging_ready(mxc_device *d) {
   for (int i = 0; i < MXI_RING_SLOTS; i++)
     if (cudaEventCreateWithFlags(&d->fences[i], cudaEventDisableTiming) != cudaSuccess) {
       cudaGetLastError();
-      for (int k = 0; k < i; k++) cudaEventDestroy(d->fences[k]);
-      cudaFreeHost(d->pinned);
+      for (int k = 0; k < i; k++) mxc_cleanup(cudaEventDestroy(d->fences[k]));
+      mxc_cleanup(cudaFreeHost(d->pinned));
       d->pinned = NULL;
       return false;
     }
   d->pinned_size = PINNED_BYTES;
+  d->pinned_failed = false;
   mxi_ring_init(&d->ring, PINNED_BYTES, mxi_ring_fences{d, fence_record, fence_wait});
   return true;
 }
@@ -104,6 +108,7 @@ static cudaError_t upload(mxc_device *d, cudaStream_t s, void *dst, const void *
     e = cudaStreamSynchronize(s);
     if (e == cudaSuccess) e = cudaMemcpy(dst, src, n, cudaMemcpyHostToDevice);
   } else {
+    d->fence_err = cudaSuccess;
     size_t chunk = mxi_ring_chunk(&d->ring);
     for (size_t at = 0; at < n && e == cudaSuccess; at += chunk) {
       size_t len = n - at < chunk ? n - at : chunk;
@@ -113,6 +118,7 @@ static cudaError_t upload(mxc_device *d, cudaStream_t s, void *dst, const void *
       d->fence_stream = s;
       mxi_ring_commit(&d->ring, off, len);
     }
+    if (e == cudaSuccess) e = d->fence_err;
   }
   pthread_mutex_unlock(&d->mu);
   if (e == cudaSuccess) d->h2d += n;
@@ -127,6 +133,7 @@ static cudaError_t download(mxc_device *d, cudaStream_t s, void *dst, const void
     e = cudaStreamSynchronize(s);
     if (e == cudaSuccess) e = cudaMemcpy(dst, src, n, cudaMemcpyDeviceToHost);
   } else {
+    d->fence_err = cudaSuccess;
     size_t chunk = mxi_ring_chunk(&d->ring), at = 0;
     int pend_slot = -1;
     size_t pend_off = 0, pend_len = 0, pend_at = 0;
@@ -150,6 +157,7 @@ static cudaError_t download(mxc_device *d, cudaStream_t s, void *dst, const void
       pend_len = len;
       pend_at = here;
     }
+    if (e == cudaSuccess) e = d->fence_err;
     if (e == cudaSuccess) e = cudaStreamSynchronize(s); // surfaces an asynchronous copy error
   }
   pthread_mutex_unlock(&d->mu);
@@ -275,7 +283,7 @@ static bool wait_stream(mxc_ctx *c, int from) {
   if (e == cudaSuccess) {
     e = cudaEventRecord(ev, c->dev->streams[from]);
     if (e == cudaSuccess) e = cudaStreamWaitEvent(c->s, ev, 0);
-    cudaEventDestroy(ev); // released once the wait completes
+    mxc_cleanup(cudaEventDestroy(ev)); // released once the wait completes
   }
   return mxc_ok(c, e, "ordering streams (cudaStreamWaitEvent)");
 }
