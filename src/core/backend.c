@@ -45,6 +45,7 @@ bool mxi_out_alloc(mx_array *out, mx_array *const *in, int n) {
        * right after this node (its last use), leaving the buffer to out alone. */
       out->buf = x->buf;
       mxi_buffer_retain(out->buf);
+      out->buf->dev_valid = false; /* the kernel overwrites the host copy */
       x->scratch &= (uint8_t)~MXI_SCR_DONATE;
       mxi_set_row_strides(out);
       return true;

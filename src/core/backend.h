@@ -18,6 +18,9 @@ typedef struct mx_backend {
   void (*reset_peak)(int device);
   void (*set_limit)(int device, size_t limit);
   void (*clear_cache)(int device);
+  /* Debug builds of the parity tests (MX_CUDA_GUARD=1): checks the canary bytes after every live
+   * device allocation; returns how many were ever found overwritten. NULL when unsupported. */
+  size_t (*guard_violations)(int device);
 } mx_backend;
 
 /* The backend of a device type, or NULL when that backend is not built or has no device. */

@@ -34,6 +34,7 @@ typedef struct mx_buffer {
   bool host_valid;   /* host holds the current data */
   void *dev;         /* device memory (CUDA backend) */
   int dev_index;     /* which CUDA device dev lives on */
+  int dev_stream;    /* the stream (of that device) that last wrote dev: others wait for it */
   bool dev_valid;    /* dev holds the current data */
   void (*free_fn)(void *data, void *ctx); /* wrapped user memory: how to give it back */
   void *free_ctx;

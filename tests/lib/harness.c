@@ -71,6 +71,9 @@ bool mxt_check_error(mx_array *a, const char *substr, const char *expr, const ch
 int main(int argc, char **argv) {
   const char *filter = argc > 1 ? argv[1] : NULL;
   int passed = 0, failed = 0;
+  /* MX_TEST_DEVICE=cpu runs a binary on the CPU where a GPU would be the default device */
+  const char *dev = getenv("MX_TEST_DEVICE");
+  if (dev && strcmp(dev, "cpu") == 0) mx_set_default_stream(mx_device_stream(mx_cpu_device()));
   for (int i = 0; i < ntests; i++) {
     if (filter && !strstr(tests[i].name, filter)) continue;
     int before = failures;

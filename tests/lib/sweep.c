@@ -1,8 +1,111 @@
-/* sweep.c — runs one op of the sweep over dtypes and shape families. */
+/* sweep.c — runs one op of the sweep over dtypes and shape families. With MX_SWEEP_DEVICE=cuda
+ * (the *_cuda ctest registrations) every case also runs on the CUDA stream and is compared with
+ * the CPU stream's result (backend parity, DESIGN §8); without a GPU those runs skip. */
+#include "core/backend.h"
 #include "core/convert.h"
 #include "sweep.h"
 
 #include <complex.h>
+
+/* ---- backend parity ---- */
+
+typedef enum { PARITY_UNKNOWN, PARITY_OFF, PARITY_ON, PARITY_SKIP } parity_state;
+static parity_state parity = PARITY_UNKNOWN;
+
+static parity_state parity_mode(void) {
+  if (parity != PARITY_UNKNOWN) return parity;
+  const char *dev = getenv("MX_SWEEP_DEVICE");
+  if (!dev || strcmp(dev, "cuda") != 0) return parity = PARITY_OFF;
+  if (mx_device_count(MX_CUDA) == 0) {
+    printf("parity sweep skipped: MX_SWEEP_DEVICE=cuda but no CUDA device is usable here "
+           "(no GPU, no driver, or mx built without CUDA)\n");
+    return parity = PARITY_SKIP;
+  }
+  char d[160];
+  mx_device_describe((mx_device){MX_CUDA, 0}, d, sizeof d);
+  const char *g = getenv("MX_CUDA_GUARD");
+  printf("parity sweep on %s against the CPU%s\n", d,
+         g && strcmp(g, "0") ? ", guard bytes after every device allocation" : "");
+  return parity = PARITY_ON;
+}
+
+/* Writes past the end of device allocations seen so far (guard mode), 0 otherwise. */
+static size_t guard_violations(void) {
+  mx_backend *be = mxi_backend(MX_CUDA);
+  return be && be->guard_violations ? be->guard_violations(0) : 0;
+}
+
+/* Largest normalized squared error (sum (g - c)^2 / sum c^2 over finite elements) CUDA may differ
+ * from the CPU by, per dtype, before the op's tolerance scale: a few ulps of disagreement in
+ * transcendental functions and summation order, nothing systematic. */
+static double nmse_max(mx_dtype dt) {
+  switch (dt) {
+    case MX_FLOAT16: return 1e-5;
+    case MX_BFLOAT16: return 3e-4;
+    case MX_FLOAT32: case MX_COMPLEX64: return 1e-9;
+    case MX_FLOAT64: return 1e-20;
+    default: return 0;
+  }
+}
+
+/* CUDA's result gpu against the CPU's cpu: the same errors, shape and dtype; integers and bool
+ * exactly; floats with NaN and +-inf in the same places, each element within four times the
+ * dtype's tolerance of the CPU's, and a normalized error within nmse_max. */
+static void parity_check(mx_array *gpu, mx_array *cpu, double tol_scale, const char *label) {
+  if (mx_is_error(cpu) || mx_is_error(gpu)) {
+    if (mx_is_error(cpu) != mx_is_error(gpu))
+      FAIL("%s [parity]: cpu %s, cuda %s", label, mx_is_error(cpu) ? mx_array_error(cpu) : "ok",
+           mx_is_error(gpu) ? mx_array_error(gpu) : "ok");
+    mx_clear_error();
+    return;
+  }
+  ref_array *c = ref_from(cpu), *g = ref_from(gpu);
+  if (!c || !g) {
+    ref_free(c);
+    ref_free(g);
+    return;
+  }
+  bool same = c->dtype == g->dtype && c->ndim == g->ndim;
+  for (int i = 0; same && i < c->ndim; i++) same = c->shape[i] == g->shape[i];
+  if (!same) {
+    FAIL("%s [parity]: cuda's shape or dtype differs from the cpu's", label);
+    ref_free(c);
+    ref_free(g);
+    return;
+  }
+  mx_dtype dt = c->dtype;
+  bool exact = !mx_dtype_is_inexact(dt);
+  double rtol, atol;
+  ref_tolerance(dt, &rtol, &atol);
+  rtol *= 4 * tol_scale;
+  atol *= 4 * tol_scale;
+  double num = 0, den = 0;
+  int bad = 0;
+  for (int64_t i = 0; i < c->size; i++) {
+    for (int part = 0; part < (c->im ? 2 : 1); part++) {
+      double cv = part ? c->im[i] : c->re[i], gv = part ? g->im[i] : g->re[i];
+      bool ok;
+      if (exact) {
+        ok = (c->iv && g->iv) ? c->iv[i] == g->iv[i] : cv == gv;
+      } else if (isnan(cv) || isnan(gv) || isinf(cv) || isinf(gv)) {
+        ok = (isnan(cv) && isnan(gv)) || cv == gv; /* same NaN / inf placement */
+      } else {
+        ok = fabs(gv - cv) <= atol + rtol * fabs(cv);
+        num += (gv - cv) * (gv - cv);
+        den += cv * cv;
+      }
+      if (!ok && bad++ < 5)
+        FAIL("%s [parity]: element %lld%s: cuda %.17g, cpu %.17g", label, (long long)i,
+             part ? " (imag)" : "", gv, cv);
+    }
+  }
+  if (bad > 5) FAIL("%s [parity]: %d elements differ in all", label, bad);
+  double nmse = den > 0 ? num / den : num;
+  double lim = nmse_max(dt) * tol_scale * tol_scale;
+  if (!exact && nmse > lim) FAIL("%s [parity]: normalized error %.3g above %.3g", label, nmse, lim);
+  ref_free(c);
+  ref_free(g);
+}
 
 bool sweep_shapes(unsigned f, int nin, mx_shape *s) {
   mx_shape one;
@@ -158,6 +261,11 @@ static const char *family_name(unsigned f) {
 }
 
 void sweep_run(const sweep_op *op) {
+  parity_state pm = parity_mode();
+  if (pm == PARITY_SKIP) return;
+  mx_stream saved = mx_default_stream();
+  mx_stream gpu = mx_device_stream((mx_device){MX_CUDA, 0}), cpu = mx_device_stream(mx_cpu_device());
+  if (pm == PARITY_ON) mx_set_default_stream(gpu);
   unsigned shapes = op->shapes ? op->shapes : SH_ALL;
   for (int dti = 0; dti < MX_NUM_DTYPES; dti++) {
     mx_dtype dt = (mx_dtype)dti;
@@ -190,6 +298,13 @@ void sweep_run(const sweep_op *op) {
         make_input(f, s[k], dt, d, (uint64_t)(fi * 131 + (unsigned)k * 17 + (unsigned)dti * 7 + 1),
                    &in[k], &rin[k]);
       }
+      size_t guards0 = pm == PARITY_ON ? guard_violations() : 0;
+      mx_array *on_cpu = NULL;
+      if (pm == PARITY_ON) { /* the same op from the same inputs, on the CPU stream */
+        mx_set_default_stream(cpu);
+        on_cpu = op->build(in);
+        mx_set_default_stream(gpu);
+      }
       mx_array *got = op->build(in);
       ref_array *want = op->ref ? op->ref(rin, odt) : elementwise_ref(op, rin, op->nin, odt);
       char label[160];
@@ -197,9 +312,16 @@ void sweep_run(const sweep_op *op) {
       double tol = op->tol > 0 ? op->tol : 1;
       if ((dt == MX_FLOAT16 || dt == MX_BFLOAT16) && op->tol_half > 0) tol = op->tol_half;
       if (want) ref_check(got, want, tol, label);
+      if (pm == PARITY_ON) {
+        parity_check(got, on_cpu, tol, label);
+        size_t guards = guard_violations();
+        if (guards != guards0)
+          FAIL("%s [parity]: %zu write(s) past the end of a device allocation", label, guards - guards0);
+      }
       ref_free(want);
       for (int k = 0; k < op->nin; k++) ref_free(rin[k]);
     }
     mx_scope_end(scope);
   }
+  if (pm == PARITY_ON) mx_set_default_stream(saved);
 }

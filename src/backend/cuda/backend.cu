@@ -1,25 +1,33 @@
-/* backend.cu — the CUDA backend's entry point: finds usable GPUs and registers the backend
- * (in progress: kernels are being added; primitives without one run on the CPU). */
-#include <cuda_runtime.h>
+// backend.cu — the CUDA backend's entry point: finds usable GPUs, creates their contexts, installs
+// the buffer hooks and registers the backend table with every kernel family's kernels.
+// Primitives without a CUDA kernel run on the CPU (core eval falls back with a warning).
+#include "common.cuh"
 
-extern "C" {
-#include "../../core/backend.h"
-}
-
-static int count_devices(void) {
-  int n = 0;
-  if (cudaGetDeviceCount(&n) != cudaSuccess) {
-    cudaGetLastError(); /* no driver or no GPU: not an error for a CPU-only machine */
-    return 0;
-  }
-  return n;
-}
+int mxc_init_devices();
+void mxc_fill_backend_ops(mx_backend *b);
 
 static mx_backend cuda_backend;
 
 extern "C" void mxi_cuda_backend_init(void) {
-  if (count_devices() <= 0) return;
-  /* The kernels, memory pool and streams come with the CUDA backend issue; until then the
-   * backend stays unregistered, so every array lives on the CPU. */
-  (void)cuda_backend;
+  if (mxc_init_devices() <= 0) return; // no GPU: register nothing, mx stays CPU-only
+  cuda_backend.name = "cuda";
+  cuda_backend.type = MX_CUDA;
+  mxc_fill_backend_ops(&cuda_backend);
+  mx_kernel_fn *k = cuda_backend.kernels;
+  mxc_register_copy(k);
+  mxc_register_creation(k);
+  mxc_register_unary_float(k);
+  mxc_register_unary_misc(k);
+  mxc_register_cast(k);
+  mxc_register_binary_arith(k);
+  mxc_register_binary_cmp(k);
+  mxc_register_binary_bits(k);
+  mxc_register_where(k);
+  mxc_register_reduce(k);
+  mxc_register_arg_reduce(k);
+  mxc_register_matmul(k);
+  mxc_register_nn(k);
+  mxc_register_random(k);
+  mxc_install_hooks();
+  mxi_register_backend(&cuda_backend);
 }

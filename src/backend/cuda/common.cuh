@@ -1,0 +1,126 @@
+// common.cuh — what the CUDA backend's files share: the per-device context, checked CUDA calls,
+// device pointers of a kernel's inputs and output (uploads, donation), launch checks, CPU fallback.
+#ifndef MX_CUDA_COMMON_CUH
+#define MX_CUDA_COMMON_CUH
+
+#include <cublasLt.h>
+#include <cuda_runtime.h>
+#include <pthread.h>
+
+#include <atomic>
+
+extern "C" {
+#include "../../core/backend.h"
+#include "pool.h"
+#include "staging.h"
+}
+
+#define MXC_MAX_DEVICES 16
+#define MXC_MAX_STREAMS 32
+#define MXC_THREADS 256
+
+struct mxc_matmul_cache; // matmul.cu
+
+// Everything one GPU needs; the backend keeps one per device and nothing else global.
+struct mxc_device {
+  int index;
+  char name[256];
+  size_t total_mem;
+  int sm_count, cc_major, cc_minor;
+  size_t smem_optin; // the most shared memory a block may ask for
+  pthread_mutex_t mu; // streams, staging ring, cuBLASLt handle
+  cudaStream_t streams[MXC_MAX_STREAMS];
+  std::atomic<int> nstreams;
+  mxi_pool *pool;
+  bool guard; // MX_CUDA_GUARD=1: canaries after every allocation
+  // pinned staging for host <-> device copies
+  char *pinned;
+  size_t pinned_size;
+  bool pinned_failed;
+  cudaEvent_t fences[MXI_RING_SLOTS];
+  cudaStream_t fence_stream; // where the next fence is recorded
+  cudaError_t fence_err;     // first failure of a fence during one transfer (reported by it)
+  mxi_ring ring;
+  std::atomic<size_t> h2d, d2h;
+  // cuBLASLt
+  cublasLtHandle_t lt;
+  void *lt_ws[MXC_MAX_STREAMS]; // one workspace per stream: matmuls on two streams may overlap
+  size_t lt_ws_size;
+  bool tf32; // MX_CUDA_TF32=1
+  mxc_matmul_cache *mm_cache;
+};
+
+// The context of device i (NULL when out of range or not initialized).
+mxc_device *mxc_dev(int index);
+int mxc_device_count();
+
+// ---- one kernel launch: the node's device and stream ----
+struct mxc_ctx {
+  mxc_device *dev;
+  cudaStream_t s;
+  int sidx;
+  mx_array *out;
+};
+
+// Sets the device, picks the node's stream. false (error set on out) when the device is gone.
+bool mxc_begin(mx_array *out, mxc_ctx *c);
+// True when e is cudaSuccess; else fails out with the call, the op's shapes and CUDA's message.
+bool mxc_ok(mxc_ctx *c, cudaError_t e, const char *what);
+// After a launch: reports a bad configuration (the kernel's failures surface at synchronize).
+bool mxc_launched(mxc_ctx *c, const char *kernel);
+// x's data on c's device (its buffer base plus x's offset), uploading the host copy if needed and
+// ordering c's stream after the stream that wrote it. NULL on failure (error set on out).
+const void *mxc_read(mxc_ctx *c, mx_array *x);
+// Allocates out (row-major) on c's device, or takes over the buffer of one of in[0..n) that eval
+// flagged for donation (same size and layout, device copy current). The device pointer, or NULL
+// with out failed ("out of memory on cuda:0 allocating ..."). Call after every mxc_read.
+void *mxc_write(mxc_ctx *c, mx_array *const *in, int n);
+// Temporary device memory for one kernel, in stream order; give it back with mxc_scratch_free.
+void *mxc_scratch(mxc_ctx *c, size_t nbytes);
+void mxc_scratch_free(mxc_ctx *c, void *p);
+// Runs the CPU kernel of out's primitive (unified memory makes this correct), warning once per
+// primitive and dtype: for dtypes a CUDA kernel does not cover (complex64, integer matmul).
+mx_status mxc_cpu_fallback(mx_array *out, mx_array *const *in, int n, const mx_params *p);
+
+// Best-effort cleanup calls (already on an error path, or releasing): a failure is cleared so
+// that it cannot be mistaken for the next call's.
+static inline void mxc_cleanup(cudaError_t e) {
+  if (e != cudaSuccess) cudaGetLastError();
+}
+
+// Launch geometry: blocks for n items of per_block each; strided kernels loop over a grid capped
+// at a few waves.
+static inline unsigned mxc_blocks(int64_t n, int64_t per_block) {
+  int64_t b = (n + per_block - 1) / per_block;
+  return (unsigned)(b < 1 ? 1 : (b > 0x7fffffff ? 0x7fffffff : b));
+}
+static inline unsigned mxc_grid_capped(mxc_ctx *c, int64_t n, int64_t per_block) {
+  int64_t b = (n + per_block - 1) / per_block, cap = (int64_t)c->dev->sm_count * 32;
+  return (unsigned)(b < 1 ? 1 : (b > cap ? cap : b));
+}
+
+// ---- memory.cu ----
+void mxc_install_hooks();
+bool mxc_memory_init(mxc_device *d);     // pool, staging
+void mxc_memory_release_deferred(mxc_device *d);
+void mxc_upload(mxc_device *d, cudaStream_t s, void *dst, const void *src, size_t n);
+bool mxc_download(mxc_device *d, cudaStream_t s, void *dst, const void *src, size_t n);
+
+// ---- kernel families: each fills its primitives' entries ----
+void mxc_register_copy(mx_kernel_fn *k);
+void mxc_register_creation(mx_kernel_fn *k);
+void mxc_register_unary_float(mx_kernel_fn *k);
+void mxc_register_unary_misc(mx_kernel_fn *k);
+void mxc_register_cast(mx_kernel_fn *k);
+void mxc_register_binary_arith(mx_kernel_fn *k);
+void mxc_register_binary_cmp(mx_kernel_fn *k);
+void mxc_register_binary_bits(mx_kernel_fn *k);
+void mxc_register_where(mx_kernel_fn *k);
+void mxc_register_reduce(mx_kernel_fn *k);
+void mxc_register_arg_reduce(mx_kernel_fn *k);
+void mxc_register_matmul(mx_kernel_fn *k);
+void mxc_register_nn(mx_kernel_fn *k);
+void mxc_register_random(mx_kernel_fn *k);
+void mxc_matmul_release(mxc_device *d);
+
+#endif

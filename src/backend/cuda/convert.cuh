@@ -1,0 +1,53 @@
+// convert.cuh — core/convert.h's conversions on the device: every source widens to int64, uint64
+// or double; float -> integer truncates and saturates (NaN -> 0), integer -> integer wraps, int ->
+// float goes through double, and float16/bfloat16 round from float32 — bit for bit the CPU's casts.
+#ifndef MX_CUDA_CONVERT_CUH
+#define MX_CUDA_CONVERT_CUH
+
+#include <type_traits>
+
+#include "dtypes.cuh"
+
+// The wide family of a storage type.
+template <typename T> __device__ __forceinline__ auto mxc_wide(T v) {
+  if constexpr (std::is_same<T, mxc_bool>::value) return (unsigned long long)(v.v != 0);
+  else if constexpr (std::is_same<T, mxc_f16>::value || std::is_same<T, mxc_bf16>::value)
+    return (double)mxc_num<T>::ld(v);
+  else if constexpr (std::is_floating_point<T>::value) return (double)v;
+  else if constexpr (std::is_signed<T>::value) return (long long)v;
+  else return (unsigned long long)v;
+}
+
+// double -> integer T: truncate toward zero, saturate, NaN -> 0.
+template <typename T> __device__ __forceinline__ T mxc_sat(double x) {
+  if (x != x) return 0;
+  if constexpr (sizeof(T) == 8) {
+    if constexpr (std::is_signed<T>::value) {
+      if (x <= -9223372036854775808.0) return (T)(-9223372036854775807ll - 1);
+      if (x >= 9223372036854775808.0) return (T)9223372036854775807ll;
+    } else {
+      if (x <= 0) return 0;
+      if (x >= 18446744073709551616.0) return (T)~0ull;
+    }
+    return (T)x;
+  } else {
+    constexpr double lo = std::is_signed<T>::value ? -(double)(1ull << (sizeof(T) * 8 - 1)) : 0.0;
+    constexpr double hi = std::is_signed<T>::value ? (double)((1ull << (sizeof(T) * 8 - 1)) - 1)
+                                                   : (double)((1ull << (sizeof(T) * 8)) - 1);
+    if (x <= lo) return (T)lo;
+    if (x >= hi) return (T)hi;
+    return (T)x;
+  }
+}
+
+// A wide value W (long long, unsigned long long or double) stored as T.
+template <typename T, typename W> __device__ __forceinline__ T mxc_store(W v) {
+  if constexpr (std::is_same<T, mxc_bool>::value) return mxc_bool{(uint8_t)(v != 0)};
+  else if constexpr (std::is_same<T, mxc_f16>::value) return mxc_f16{mxi_f32_to_f16((float)(double)v)};
+  else if constexpr (std::is_same<T, mxc_bf16>::value) return mxc_bf16{mxi_f32_to_bf16((float)(double)v)};
+  else if constexpr (std::is_floating_point<T>::value) return (T)(double)v;
+  else if constexpr (std::is_floating_point<W>::value) return mxc_sat<T>(v);
+  else return (T)(unsigned long long)v; // integer -> integer wraps
+}
+
+#endif
