@@ -4,18 +4,12 @@
  * CPU's. Every test skips (and says why) where no GPU is usable. */
 #include "harness.h"
 
-static bool have_gpu(void) {
-  static int state = -1;
-  if (state < 0) {
-    state = mx_device_count(MX_CUDA) > 0;
-    if (!state)
-      printf("test_cuda_memory: skipped: no CUDA device is usable here (no GPU, no driver, or mx "
-             "built without CUDA); each test passes vacuously\n");
+static bool have_gpu(void) { return mx_device_count(MX_CUDA) > 0; }
+#define REQUIRE_GPU()                                                                        \
+  if (!have_gpu()) {                                                                         \
+    mxt_skip("no CUDA device is usable here (no GPU, no driver, or mx built without CUDA)"); \
+    return;                                                                                  \
   }
-  return state;
-}
-#define REQUIRE_GPU() \
-  if (!have_gpu()) return
 
 static mx_device gpu_dev(void) { return (mx_device){MX_CUDA, 0}; }
 static mx_stream gpu(void) { return mx_device_stream(gpu_dev()); }

@@ -21,6 +21,8 @@ bool mxt_check_int(long long got, long long want, const char *expr, const char *
 bool mxt_check_str(const char *got, const char *want, const char *expr, const char *file, int line);
 /* Failure with a printf message. */
 void mxt_fail(const char *file, int line, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/* Marks the current test skipped, printing why once; only for GPU tests on machines without one. */
+void mxt_skip(const char *why);
 /* Number of checks failed so far in the current test. */
 int mxt_failures(void);
 

@@ -17,8 +17,6 @@ static parity_state parity_mode(void) {
   const char *dev = getenv("MX_SWEEP_DEVICE");
   if (!dev || strcmp(dev, "cuda") != 0) return parity = PARITY_OFF;
   if (mx_device_count(MX_CUDA) == 0) {
-    printf("parity sweep skipped: MX_SWEEP_DEVICE=cuda but no CUDA device is usable here "
-           "(no GPU, no driver, or mx built without CUDA)\n");
     return parity = PARITY_SKIP;
   }
   char d[160];
@@ -262,7 +260,11 @@ static const char *family_name(unsigned f) {
 
 void sweep_run(const sweep_op *op) {
   parity_state pm = parity_mode();
-  if (pm == PARITY_SKIP) return;
+  if (pm == PARITY_SKIP) {
+    mxt_skip("parity sweep: MX_SWEEP_DEVICE=cuda but no CUDA device is usable here (no GPU, no "
+             "driver, or mx built without CUDA)");
+    return;
+  }
   mx_stream saved = mx_default_stream();
   mx_stream gpu = mx_device_stream((mx_device){MX_CUDA, 0}), cpu = mx_device_stream(mx_cpu_device());
   if (pm == PARITY_ON) mx_set_default_stream(gpu);
