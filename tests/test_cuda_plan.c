@@ -34,7 +34,7 @@ static void model(const mxi_mm_plan *p, const double *A, region *ra, const doubl
           double y = p->b.trans ? at(rb, b + j + l * p->b.ld) : at(rb, b + l + j * p->b.ld);
           s += x * y;
         }
-        c[i + j * m] = s;
+        c[i + j * p->ldc] = s;
       }
   }
 }

@@ -2,15 +2,13 @@
 // and bfloat16 (float32 accumulation), [..., M, K] @ [..., K, N] with broadcast batch axes as
 // strided batches (a broadcast operand has batch stride 0), transposed views passed as transposes
 // (no copies). cuBLASLt is column-major, so it computes C^T = B^T A^T: the row-major output is
-// its column-major N x M result. Integer, bool and complex64 products run on the CPU.
+// its column-major N x M result. Integer, bool and complex64 products run on the CPU. mxc_gemm
+// (gemm.cuh) runs the convolutions' products on raw device pointers through the same path.
 #include <stdio.h>
 #include <string.h>
 
-#include "common.cuh"
+#include "gemm.cuh"
 
-extern "C" {
-#include "matmul_plan.h"
-}
 
 // The largest power of two (up to 256) dividing every address a batch of matrices starts at.
 static uint32_t alignment(const void *p, int64_t batch_stride_bytes) {
@@ -21,7 +19,7 @@ static uint32_t alignment(const void *p, int64_t batch_stride_bytes) {
 // ---- the heuristic's choice, cached per problem ----
 struct mm_key {
   int dtype, tf32;
-  int64_t m, n, k, lda, ldb, ldc, batch, sa, sb;
+  int64_t m, n, k, lda, ldb, ldc, batch, sa, sb, sc;
   int opa, opb;
   uint32_t ala, alb, alc;
 };
@@ -90,10 +88,10 @@ static bool lt_ready(mxc_ctx *c, mx_array *const *in) {
   return lt_ok(c, st, "cublasLtCreate", in);
 }
 
-// Runs C = op(a) op(b) for the call; false with out failed. unsupported: the heuristic found no
-// algorithm (the caller may retry with compact operands).
+// Runs C = op(a) op(b) (+ C when accumulate) for the call; false with out failed. unsupported:
+// the heuristic found no algorithm (the caller may retry with compact operands).
 static bool lt_matmul(mxc_ctx *c, const mm_call *p, const void *A, const void *B, void *C, mx_array *const *in,
-                      bool *unsupported) {
+                      bool accumulate, bool *unsupported) {
   mxc_device *d = c->dev;
   size_t esz = p->dt == CUDA_R_64F ? 8 : (p->dt == CUDA_R_32F ? 4 : 2);
   const mxi_mm_plan *q = &p->plan;
@@ -110,7 +108,7 @@ static bool lt_matmul(mxc_ctx *c, const mm_call *p, const void *A, const void *B
     st = cublasLtMatrixLayoutCreate(&la, p->dt, (uint64_t)q->a.rows, (uint64_t)q->a.cols, q->a.ld);
   if (st == CUBLAS_STATUS_SUCCESS)
     st = cublasLtMatrixLayoutCreate(&lb, p->dt, (uint64_t)q->b.rows, (uint64_t)q->b.cols, q->b.ld);
-  if (st == CUBLAS_STATUS_SUCCESS) st = cublasLtMatrixLayoutCreate(&lc, p->dt, (uint64_t)q->m, (uint64_t)q->n, q->m);
+  if (st == CUBLAS_STATUS_SUCCESS) st = cublasLtMatrixLayoutCreate(&lc, p->dt, (uint64_t)q->m, (uint64_t)q->n, q->ldc);
   if (q->batch > 1) {
     int32_t bc = (int32_t)q->batch;
     cublasLtMatrixLayout_t ls[3] = {la, lb, lc};
@@ -131,10 +129,11 @@ static bool lt_matmul(mxc_ctx *c, const mm_call *p, const void *A, const void *B
   key.k = q->k;
   key.lda = q->a.ld;
   key.ldb = q->b.ld;
-  key.ldc = q->m;
+  key.ldc = q->ldc;
   key.batch = q->batch;
   key.sa = q->sa;
   key.sb = q->sb;
+  key.sc = q->sc;
   key.opa = (int)opa;
   key.opb = (int)opb;
   key.ala = alignment(A, q->sa * (int64_t)esz);
@@ -179,7 +178,8 @@ static bool lt_matmul(mxc_ctx *c, const mm_call *p, const void *A, const void *B
     const float one32 = 1.0f, zero32 = 0.0f;
     const double one64 = 1.0, zero64 = 0.0;
     const void *alpha = p->scale == CUDA_R_64F ? (const void *)&one64 : (const void *)&one32;
-    const void *beta = p->scale == CUDA_R_64F ? (const void *)&zero64 : (const void *)&zero32;
+    const void *beta = p->scale == CUDA_R_64F ? (const void *)(accumulate ? &one64 : &zero64)
+                                              : (const void *)(accumulate ? &one32 : &zero32);
     st = cublasLtMatmul(d->lt, op, alpha, A, la, B, lb, beta, C, lc, C, lc, &algo, d->lt_ws[c->sidx], ws, c->s);
   }
   if (ok) ok = lt_ok(c, st, "cublasLtMatmul", in);
@@ -192,6 +192,52 @@ static bool lt_matmul(mxc_ctx *c, const mm_call *p, const void *A, const void *B
 }
 
 
+// cuBLASLt's types for storage dtype dt: float16/bfloat16 accumulate in float32, float32 in TF32
+// only when asked for (MX_CUDA_TF32=1).
+static void call_types(mm_call *p, mx_dtype dt, bool tf32) {
+  p->dt = dt == MX_FLOAT64 ? CUDA_R_64F : dt == MX_FLOAT32 ? CUDA_R_32F : dt == MX_FLOAT16 ? CUDA_R_16F : CUDA_R_16BF;
+  p->scale = dt == MX_FLOAT64 ? CUDA_R_64F : CUDA_R_32F;
+  p->compute = dt == MX_FLOAT64 ? CUBLAS_COMPUTE_64F
+               : (dt == MX_FLOAT32 && tf32) ? CUBLAS_COMPUTE_32F_FAST_TF32 : CUBLAS_COMPUTE_32F;
+}
+
+// Names the problem when cuBLASLt has no algorithm for it.
+static void fail_unsupported(mxc_ctx *c, mx_array *const *in) {
+  char s0[MXI_SHAPE_STR_LEN], s1[MXI_SHAPE_STR_LEN];
+  mxi_kernel_fail(c->out, "cuBLASLt has no algorithm for %s of %s and %s %s on cuda:%d", mxi_prims[c->out->prim].name,
+                  mxi_shape_str(s0, sizeof s0, in[0]->ndim, in[0]->shape),
+                  mxi_shape_str(s1, sizeof s1, in[1]->ndim, in[1]->shape),
+                  mx_dtype_name((mx_dtype)c->out->dtype), c->dev->index);
+}
+
+bool mxc_gemm(mxc_ctx *c, mx_dtype dt, const mxi_mm_gemm *g, const void *A, const void *B, void *C,
+              bool accumulate, mx_array *const *in) {
+  if (!lt_ready(c, in)) return false;
+  mm_call p;
+  memset(&p, 0, sizeof p);
+  call_types(&p, dt, c->dev->tf32);
+  if (!mxi_mm_plan_gemm(&p.plan, g)) {
+    mxi_kernel_fail(c->out, "GEMM operands without a unit stride (internal)");
+    return false;
+  }
+  bool unsupported = false;
+  if (lt_matmul(c, &p, B, A, C, in, accumulate, &unsupported)) return true;
+  if (unsupported && p.plan.batch > 1) { // one call per batch entry instead
+    const size_t esz = mx_dtype_size(dt);
+    const int64_t nb = p.plan.batch;
+    p.plan.batch = 1;
+    for (int64_t t = 0; t < nb; t++) {
+      unsupported = false;
+      if (!lt_matmul(c, &p, (const char *)B + t * g->sb * esz, (const char *)A + t * g->sa * esz,
+                     (char *)C + t * g->sc * esz, in, accumulate, &unsupported))
+        break;
+      if (t == nb - 1) return true;
+    }
+  }
+  if (unsupported) fail_unsupported(c, in);
+  return false;
+}
+
 // Enqueues out = a @ b (device pointers A, B of a and b). false: failed (error on out), or
 // *unsupported when the operands need compact copies or cuBLASLt has no algorithm for them.
 static bool run_plan(mxc_ctx *c, mx_array *out, mx_array *a, mx_array *b, const char *A, const char *B,
@@ -201,10 +247,7 @@ static bool run_plan(mxc_ctx *c, mx_array *out, mx_array *a, mx_array *b, const 
   char *C = (char *)out->buf->dev + out->offset;
   mm_call p;
   memset(&p, 0, sizeof p);
-  p.dt = dt == MX_FLOAT64 ? CUDA_R_64F : dt == MX_FLOAT32 ? CUDA_R_32F : dt == MX_FLOAT16 ? CUDA_R_16F : CUDA_R_16BF;
-  p.scale = dt == MX_FLOAT64 ? CUDA_R_64F : CUDA_R_32F;
-  p.compute = dt == MX_FLOAT64 ? CUBLAS_COMPUTE_64F
-              : (dt == MX_FLOAT32 && c->dev->tf32) ? CUBLAS_COMPUTE_32F_FAST_TF32 : CUBLAS_COMPUTE_32F;
+  call_types(&p, dt, c->dev->tf32);
   if (!mxi_mm_plan_make(&p.plan, a, b, out, loop_broadcast)) {
     *unsupported = true;
     return false;
@@ -212,7 +255,7 @@ static bool run_plan(mxc_ctx *c, mx_array *out, mx_array *a, mx_array *b, const 
   for (int64_t t = 0; t < p.plan.calls; t++) {
     int64_t oa, ob, oc; // oa: into cuBLASLt's A = mx's b; ob: into mx's a
     mxi_mm_plan_call(&p.plan, t, &oa, &ob, &oc);
-    if (!lt_matmul(c, &p, B + oa * esz, A + ob * esz, C + oc * esz, in, unsupported)) return false;
+    if (!lt_matmul(c, &p, B + oa * esz, A + ob * esz, C + oc * esz, in, false, unsupported)) return false;
   }
   return true;
 }

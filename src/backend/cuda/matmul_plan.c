@@ -3,6 +3,8 @@
  * over one shared B folded into a single tall GEMM (as k_linalg.c does on the CPU). */
 #include "matmul_plan.h"
 
+#include <string.h>
+
 /* X is r x c (row-major indexing) with element strides rs, cs; the operand cuBLASLt needs is X^T
  * (c x r). Row-major storage is X^T in column-major: no transpose. Column-major storage is X:
  * transposed. Size-1 axes may have any stride. */
@@ -94,6 +96,7 @@ bool mxi_mm_plan_make(mxi_mm_plan *p, const mx_array *a, const mx_array *b, cons
   p->sa = inner ? bsb[m - 1] : 0;
   p->sb = inner ? bsa[m - 1] : 0;
   p->sc = M * N;
+  p->ldc = N;
   p->nouter = inner ? m - 1 : m;
   p->calls = 1;
   for (int i = 0; i < p->nouter; i++) {
@@ -116,4 +119,20 @@ void mxi_mm_plan_call(const mxi_mm_plan *p, int64_t t, int64_t *off_a, int64_t *
   *off_a = oa;
   *off_b = ob;
   *off_out = t * p->batch * p->sc;
+}
+
+bool mxi_mm_plan_gemm(mxi_mm_plan *p, const mxi_mm_gemm *g) {
+  memset(p, 0, sizeof *p);
+  if (!operand_of(g->k, g->n, g->brs, g->bcs, &p->a) || !operand_of(g->m, g->k, g->ars, g->acs, &p->b))
+    return false;
+  p->m = g->n;
+  p->n = g->m;
+  p->k = g->k;
+  p->ldc = g->ldc;
+  p->batch = g->batch;
+  p->sa = g->sb;
+  p->sb = g->sa;
+  p->sc = g->sc;
+  p->calls = 1;
+  return g->ldc >= (g->n > 1 ? g->n : 1) && g->batch >= 1 && g->batch <= 0x7fffffff;
 }

@@ -26,6 +26,7 @@ typedef struct mxi_mm_plan {
   mxi_mm_operand a, b;    /* a: mx's B operand, b: mx's A operand */
   int64_t batch;          /* cuBLASLt's strided batch count (the innermost batch axis) */
   int64_t sa, sb, sc;     /* its batch strides in elements (0: broadcast) */
+  int64_t ldc;            /* the output's leading dimension (m unless a raw GEMM says otherwise) */
   int nouter;             /* further batch axes, looped over on the host */
   int64_t outer_shape[MX_MAX_DIMS], outer_sa[MX_MAX_DIMS], outer_sb[MX_MAX_DIMS];
   int64_t calls;          /* product of outer_shape */
@@ -41,6 +42,19 @@ bool mxi_mm_plan_make(mxi_mm_plan *p, const mx_array *a, const mx_array *b, cons
 /* Element offsets of host-loop call t in [0, calls): into cuBLASLt's A (mx's b), its B (mx's a)
  * and the output, from each one's first element. */
 void mxi_mm_plan_call(const mxi_mm_plan *p, int64_t t, int64_t *off_a, int64_t *off_b, int64_t *off_out);
+
+/* A row-major, strided-batched product given by raw strides (the convolutions' GEMMs): for
+ * t < batch, C_t[M, N] = A_t[M, K] B_t[K, N] where A_t starts sa elements after A_(t-1) and its
+ * element (i, l) is ars * i + acs * l elements in (B likewise); C_t's rows are ldc apart. */
+typedef struct mxi_mm_gemm {
+  int64_t m, n, k;
+  int64_t ars, acs, brs, bcs, ldc;
+  int64_t batch, sa, sb, sc;
+} mxi_mm_gemm;
+
+/* Its plan: one call, cuBLASLt's A being g's B (as for MATMUL). false when A or B has no unit
+ * stride, C's rows overlap, or the batch does not fit cuBLASLt's 32-bit count. */
+bool mxi_mm_plan_gemm(mxi_mm_plan *p, const mxi_mm_gemm *g);
 
 #ifdef __cplusplus
 }

@@ -1,7 +1,7 @@
 // random.cu — RANDOM_BITS: word pair j = threefry2x32(key, (hi32(j), lo32(j))) fills elements 2j
 // and 2j + 1 of the row-major uint32 output (docs/random.md). The same threefry.h as the CPU, so a
 // key gives bit-identical numbers on both. The key is read on the device (no host round trip).
-// RANDOM_PERMUTATION (a sort) runs on the CPU for now.
+// RANDOM_PERMUTATION (a sort of such bits) is in permutation.cu.
 #include "common.cuh"
 
 extern "C" {
