@@ -121,6 +121,8 @@ void mxc_register_arg_reduce(mx_kernel_fn *k);
 void mxc_register_matmul(mx_kernel_fn *k);
 void mxc_register_nn(mx_kernel_fn *k);
 void mxc_register_random(mx_kernel_fn *k);
+void mxc_register_scan(mx_kernel_fn *k);
+void mxc_register_sort(mx_kernel_fn *k);
 void mxc_matmul_release(mxc_device *d);
 
 #endif
