@@ -30,6 +30,8 @@ extern "C" void mxi_cuda_backend_init(void) {
   mxc_register_random(k);
   mxc_register_permutation(k);
   mxc_register_conv(k);
+  mxc_register_scan(k);
+  mxc_register_sort(k);
   mxc_install_hooks();
   mxi_register_backend(&cuda_backend);
 }

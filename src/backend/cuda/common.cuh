@@ -123,6 +123,8 @@ void mxc_register_nn(mx_kernel_fn *k);
 void mxc_register_random(mx_kernel_fn *k);
 void mxc_register_permutation(mx_kernel_fn *k);
 void mxc_register_conv(mx_kernel_fn *k);
+void mxc_register_scan(mx_kernel_fn *k);
+void mxc_register_sort(mx_kernel_fn *k);
 void mxc_matmul_release(mxc_device *d);
 
 #endif
