@@ -121,6 +121,7 @@ void mxc_register_arg_reduce(mx_kernel_fn *k);
 void mxc_register_matmul(mx_kernel_fn *k);
 void mxc_register_nn(mx_kernel_fn *k);
 void mxc_register_random(mx_kernel_fn *k);
+void mxc_register_gather(mx_kernel_fn *k);
 void mxc_matmul_release(mxc_device *d);
 
 #endif
