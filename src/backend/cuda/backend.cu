@@ -30,6 +30,7 @@ extern "C" void mxi_cuda_backend_init(void) {
   mxc_register_random(k);
   mxc_register_gather(k);
   mxc_register_scatter(k);
+  mxc_register_join(k);
   mxc_install_hooks();
   mxi_register_backend(&cuda_backend);
 }

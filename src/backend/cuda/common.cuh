@@ -123,6 +123,7 @@ void mxc_register_nn(mx_kernel_fn *k);
 void mxc_register_random(mx_kernel_fn *k);
 void mxc_register_gather(mx_kernel_fn *k);
 void mxc_register_scatter(mx_kernel_fn *k);
+void mxc_register_join(mx_kernel_fn *k);
 void mxc_matmul_release(mxc_device *d);
 
 #endif
