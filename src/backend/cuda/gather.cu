@@ -1,7 +1,8 @@
 // gather.cu — GATHER (a block of slice_sizes from each indexed position) and TAKE_ALONG_AXIS. Data
 // moves by element size, so every dtype (complex64 too) shares one kernel per size. Indices of any
-// integer dtype are checked on the device; a bad one fails the node with the CPU's message, which
-// costs one synchronize per node (the status must be known when the kernel returns).
+// integer dtype are checked on the host when small and current there, else on the device, which
+// costs one synchronize per node (the status must be known when the kernel returns); a bad one
+// fails the node with the CPU's message.
 #include "index.cuh"
 
 // out[f * bsize + b] = a[offs[f] + block offset of b]; offs NULL: no index arrays.

@@ -7,7 +7,7 @@
 //   bfloat16 computed in float32), atomically; hardware atomics where they exist, else a CAS loop
 //   on the 4- or 8-byte word holding the element. Integers are exact in any order; float sums
 //   and products differ from the CPU's sequential order only by rounding.
-// Bad indices fail the node with the CPU's message after one synchronize.
+// Indices are checked as in gather.cu; a bad one fails the node with the CPU's message.
 #include <type_traits>
 
 #include "dtypes.cuh"
