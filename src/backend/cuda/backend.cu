@@ -32,6 +32,9 @@ extern "C" void mxi_cuda_backend_init(void) {
   mxc_register_conv(k);
   mxc_register_scan(k);
   mxc_register_sort(k);
+  mxc_register_gather(k);
+  mxc_register_scatter(k);
+  mxc_register_join(k);
   mxc_install_hooks();
   mxi_register_backend(&cuda_backend);
 }

@@ -125,6 +125,9 @@ void mxc_register_permutation(mx_kernel_fn *k);
 void mxc_register_conv(mx_kernel_fn *k);
 void mxc_register_scan(mx_kernel_fn *k);
 void mxc_register_sort(mx_kernel_fn *k);
+void mxc_register_gather(mx_kernel_fn *k);
+void mxc_register_scatter(mx_kernel_fn *k);
+void mxc_register_join(mx_kernel_fn *k);
 void mxc_matmul_release(mxc_device *d);
 
 #endif
