@@ -260,21 +260,35 @@ static mx_status k_binary(mx_array *out, mx_array *const *in, int n, const mx_pa
   return MX_OK;
 }
 
-/* WHERE: by element size, the condition as bytes */
-#define WHERE_LOOP(NAME, T)                                                            \
-  static void NAME(int64_t n, char **p, const int64_t *s, const void *ctx) {           \
-    (void)ctx;                                                                         \
-    if (s[0] == sizeof(T) && s[1] == 1 && s[2] == sizeof(T) && s[3] == sizeof(T)) {    \
-      T *o = (T *)p[0];                                                                \
-      const uint8_t *c = (const uint8_t *)p[1];                                        \
-      const T *x = (const T *)p[2], *y = (const T *)p[3];                              \
-      for (int64_t i = 0; i < n; i++) o[i] = c[i] ? x[i] : y[i];                       \
-    } else {                                                                           \
-      for (int64_t i = 0; i < n; i++)                                                  \
-        *(T *)(p[0] + i * s[0]) = *(const uint8_t *)(p[1] + i * s[1])                  \
-                                      ? *(const T *)(p[2] + i * s[2])                  \
-                                      : *(const T *)(p[3] + i * s[3]);                 \
-    }                                                                                  \
+/* WHERE: by element size, the condition as bytes. Contiguous output and condition with each value
+ * operand contiguous or a broadcast scalar (relu's and max's gradients select against 0) get
+ * loops the compiler vectorizes; anything else takes the strided loop. */
+#define WHERE_LOOP(NAME, T)                                                              \
+  static void NAME(int64_t n, char **p, const int64_t *s, const void *ctx) {             \
+    (void)ctx;                                                                           \
+    T *o = (T *)p[0];                                                                    \
+    const uint8_t *c = (const uint8_t *)p[1];                                            \
+    const T *x = (const T *)p[2], *y = (const T *)p[3];                                  \
+    bool xv = s[2] == sizeof(T), yv = s[3] == sizeof(T);                                 \
+    if (s[0] == sizeof(T) && s[1] == 1 && (xv || s[2] == 0) && (yv || s[3] == 0)) {      \
+      if (xv && yv)                                                                      \
+        for (int64_t i = 0; i < n; i++) o[i] = c[i] ? x[i] : y[i];                       \
+      else if (xv) {                                                                     \
+        const T y0 = *y;                                                                 \
+        for (int64_t i = 0; i < n; i++) o[i] = c[i] ? x[i] : y0;                         \
+      } else if (yv) {                                                                   \
+        const T x0 = *x;                                                                 \
+        for (int64_t i = 0; i < n; i++) o[i] = c[i] ? x0 : y[i];                         \
+      } else {                                                                           \
+        const T x0 = *x, y0 = *y;                                                        \
+        for (int64_t i = 0; i < n; i++) o[i] = c[i] ? x0 : y0;                           \
+      }                                                                                  \
+    } else {                                                                             \
+      for (int64_t i = 0; i < n; i++)                                                    \
+        *(T *)(p[0] + i * s[0]) = *(const uint8_t *)(p[1] + i * s[1])                    \
+                                      ? *(const T *)(p[2] + i * s[2])                    \
+                                      : *(const T *)(p[3] + i * s[3]);                   \
+    }                                                                                    \
   }
 WHERE_LOOP(where1, uint8_t)
 WHERE_LOOP(where2, uint16_t)
