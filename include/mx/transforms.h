@@ -56,7 +56,9 @@ mx_function *mx_jvp_fn(mx_function *f);
 #define MX_UNBATCHED (-2147483647 - 1)
 mx_function *mx_vmap_fn(mx_function *f, const int *in_axes, const int *out_axes);
 /* f with its backward replaced: vjp(ctx, n_in, primals, n_out, outputs, cotangents, vjps) writes
- * one vjp per input. Forward mode and vmap go through f itself. */
+ * one vjp per input (NULL: no gradient). Forward mode goes through f itself; under vmap the forward
+ * is batched through f and the backward is vjp, vmapped, so a gradient of a vmapped custom_vjp
+ * function still uses vjp (the callback sees one example). */
 typedef void (*mx_vjp_callback)(void *ctx, int n_in, mx_array **primals, int n_out,
                                 mx_array **outputs, mx_array **cotangents, mx_array **vjps);
 mx_function *mx_custom_vjp_fn(mx_function *f, mx_vjp_callback vjp, void *ctx);

@@ -147,6 +147,148 @@ mx_function *mx_custom_vjp_fn(mx_function *f, mx_vjp_callback vjp, void *ctx) {
   return self;
 }
 
+/* ---- custom_vjp under vmap ----
+ * vmap replays a custom_vjp call's forward primitives with their batching rules; its outputs then
+ * become members of a new group whose backward is the user's vjp, vmapped (as JAX batches a
+ * custom_vjp): a gradient taken outside the vmap keeps the custom rule. Batched outputs carry the
+ * batch on axis 0; a primal's vjp goes back to the primal's batch axis, or is summed over the batch
+ * where the primal was not batched. */
+typedef struct batched_vjp_ctx {
+  mx_vjp_callback vjp; /* the user's, on one example */
+  void *ctx;
+  mx_function *owner;  /* the original group's owner: keeps ctx alive */
+  mx_function *self;   /* weak: the user's vjp as a function, vmapped at each backward */
+  int n_in, n_out;
+  int *primal_axes;    /* batch axis of each primal, -1 when not batched */
+} batched_vjp_ctx;
+
+static void free_batched_vjp_ctx(void *p) {
+  batched_vjp_ctx *b = p;
+  mx_function_free(b->owner);
+  free(b->primal_axes);
+  free(b);
+}
+
+/* The user's vjp as a function of (primals, outputs, cotangents) -> one vjp per primal. */
+static void vjp_as_function(void *p, int n, mx_array **in, int n_res, mx_array **res) {
+  (void)n;
+  batched_vjp_ctx *b = p;
+  mx_array **vjps = calloc((size_t)n_res, sizeof *vjps);
+  if (!vjps) abort();
+  b->vjp(b->ctx, b->n_in, in, b->n_out, in + b->n_in, in + b->n_in + b->n_out, vjps);
+  for (int i = 0; i < n_res; i++) res[i] = vjps[i] ? vjps[i] : mx_zeros_like(in[i]);
+  free(vjps);
+}
+
+static void batched_vjp(void *p, int n_in, mx_array **primals, int n_out, mx_array **outputs,
+                        mx_array **cotangents, mx_array **vjps) {
+  batched_vjp_ctx *b = p;
+  int n = n_in + 2 * n_out;
+  int *in_axes = malloc((size_t)n * sizeof *in_axes), *out_axes = calloc((size_t)n_in, sizeof *out_axes);
+  mx_array **args = malloc((size_t)n * sizeof *args);
+  if (!in_axes || !out_axes || !args) abort();
+  for (int i = 0; i < n; i++) in_axes[i] = i < n_in && b->primal_axes[i] < 0 ? MX_UNBATCHED : 0;
+  for (int i = 0; i < n_in; i++) {
+    args[i] = primals[i];
+    if (b->primal_axes[i] > 0) in_axes[i] = b->primal_axes[i];
+  }
+  for (int j = 0; j < n_out; j++) {
+    args[n_in + j] = outputs[j];
+    args[n_in + n_out + j] = cotangents[j];
+  }
+  mx_function *v = mx_vmap_fn(b->self, in_axes, out_axes);
+  mx_call(v, n, args, n_in, vjps);
+  mx_function_free(v);
+  for (int i = 0; i < n_in; i++) {
+    int ax = b->primal_axes[i];
+    if (ax < 0) vjps[i] = mx_sum(vjps[i], MX_AXES(0), false);
+    else if (ax > 0) vjps[i] = mx_moveaxis(vjps[i], 0, ax);
+  }
+  free(in_axes);
+  free(out_axes);
+  free(args);
+}
+
+static mxi_custom_group *batched_group(mxi_custom_group *g, const int *nax, int64_t batch) {
+  batched_vjp_ctx *b = calloc(1, sizeof *b);
+  mxi_custom_group *h = calloc(1, sizeof *h);
+  if (!b || !h) abort();
+  b->vjp = g->vjp;
+  b->ctx = g->ctx;
+  b->owner = mxi_function_retain(g->owner);
+  b->n_in = g->n_in;
+  b->n_out = g->n_out;
+  b->primal_axes = malloc((size_t)(g->n_in ? g->n_in : 1) * sizeof *b->primal_axes);
+  if (!b->primal_axes) abort();
+  for (int i = 0; i < g->n_in; i++) b->primal_axes[i] = nax[i + 1];
+  b->self = mxi_function_owned(vjp_as_function, b, free_batched_vjp_ctx, g->n_in + 2 * g->n_out, g->n_in);
+  h->refcount = 1; /* the memo's */
+  h->n_in = g->n_in;
+  h->n_out = g->n_out;
+  h->owner = b->self;
+  h->vjp = batched_vjp;
+  h->ctx = b;
+  h->members = calloc((size_t)g->n_out, sizeof *h->members);
+  h->shapes = malloc((size_t)g->n_out * sizeof *h->shapes);
+  h->dtypes = malloc((size_t)g->n_out * sizeof *h->dtypes);
+  if (!h->members || !h->shapes || !h->dtypes) abort();
+  for (int j = 0; j < g->n_out; j++) {
+    mx_shape s = g->shapes[j];
+    memmove(s.dims + 1, s.dims, sizeof(int64_t) * (size_t)s.ndim);
+    s.dims[0] = batch;
+    s.ndim++;
+    h->shapes[j] = s;
+    h->dtypes[j] = g->dtypes[j];
+  }
+  return h;
+}
+
+mx_array *mxi_custom_vmap(mxi_custom_memo *m, mx_array *node, mx_array **nin, const int *nax,
+                          int64_t batch, int *out_axis) {
+  mxi_custom_group *g = node->params->custom.group, *h = NULL;
+  for (int i = 0; i < m->n && !h; i++)
+    if (m->from[i] == g) h = m->to[i];
+  if (!h) {
+    if (m->n == m->cap) {
+      m->cap = m->cap ? 2 * m->cap : 4;
+      m->from = realloc(m->from, (size_t)m->cap * sizeof *m->from);
+      m->to = realloc(m->to, (size_t)m->cap * sizeof *m->to);
+      if (!m->from || !m->to) abort();
+    }
+    h = batched_group(g, nax, batch);
+    m->from[m->n] = g;
+    m->to[m->n++] = h;
+  }
+  mx_array *v = nin[0];
+  if (nax[0] < 0) { /* the value ignored the batch: repeat it */
+    mx_shape s = h->shapes[node->params->custom.index];
+    v = mx_broadcast_to(mx_expand_dims(v, MX_AXES(0)), s);
+  } else if (nax[0] > 0) {
+    v = mx_moveaxis(v, nax[0], 0);
+  }
+  mx_array **args = malloc((size_t)node->nin * sizeof *args);
+  if (!args) abort();
+  args[0] = v;
+  for (int i = 1; i < node->nin; i++) args[i] = nin[i];
+  mx_params prm;
+  memset(&prm, 0, sizeof prm);
+  prm.custom.group = h;
+  prm.custom.index = node->params->custom.index;
+  h->refcount++;
+  mx_array *out = v->error ? v : mxi_apply(MX_PRIM_CUSTOM_OUT, node->nin, args, &prm);
+  if (out->error) h->refcount--;
+  else h->members[prm.custom.index] = out;
+  free(args);
+  *out_axis = 0;
+  return out;
+}
+
+void mxi_custom_memo_free(mxi_custom_memo *m) {
+  for (int i = 0; i < m->n; i++) group_release(m->to[i]);
+  free(m->from);
+  free(m->to);
+}
+
 /* ---- checkpoint: a custom vjp that recomputes the forward pass ---- */
 static void checkpoint_vjp(void *ctx, int n_in, mx_array **primals, int n_out, mx_array **outputs,
                            mx_array **cotangents, mx_array **vjps) {

@@ -3,6 +3,7 @@
  * that do not depend on a batched input are broadcast along the batch. */
 #include <stdlib.h>
 
+#include "custom.h"
 #include "function.h"
 #include "rules.h"
 #include "tape.h"
@@ -95,6 +96,7 @@ static void vmap_call(void *p, int n_in, mx_array **in, int n_out, mx_array **ou
     mx_array **nin = malloc((size_t)width * sizeof *nin);
     int *nax = malloc((size_t)width * sizeof *nax);
     if (!nin || !nax) abort();
+    mxi_custom_memo memo = {0};
     for (int k = 0; k < t.n; k++) {
       mx_array *a = t.nodes[k];
       if (val[k]) continue; /* a source */
@@ -103,9 +105,8 @@ static void vmap_call(void *p, int n_in, mx_array **in, int n_out, mx_array **ou
         nin[i] = j >= 0 ? val[j] : a->in[i];
         nax[i] = j >= 0 ? vax[j] : -1;
       }
-      if (a->prim == MX_PRIM_CUSTOM_OUT) { /* the batched value; backward is not replayed */
-        val[k] = nin[0];
-        vax[k] = nax[0];
+      if (a->prim == MX_PRIM_CUSTOM_OUT) { /* keeps the custom backward, vmapped */
+        val[k] = mxi_custom_vmap(&memo, a, nin, nax, batch, &vax[k]);
         continue;
       }
       bool batched = false;
@@ -121,6 +122,7 @@ static void vmap_call(void *p, int n_in, mx_array **in, int n_out, mx_array **ou
     }
     free(nin);
     free(nax);
+    mxi_custom_memo_free(&memo);
     for (int j = 0; j < n_out; j++) {
       int k = mxi_tape_find(&t, traced[j]);
       mx_array *r;
