@@ -17,9 +17,16 @@ eval_acc=$(grep -o 'test accuracy [0-9.]*' "$OUT/eval.log" | grep -o '[0-9.]*$')
 diff=$(grep -o 'test images: .*' "$OUT/eval.log" | awk '{print $3}')
 pass=0 fail=0
 check() { if eval "$2"; then pass=$((pass + 1)); else fail=$((fail + 1)); echo "FAIL: $1"; fi; }
-check "the evaluator's accuracy $eval_acc equals the trainer's $train_acc" '[ "$train_acc" = "$eval_acc" ]'
+# Trained on the CPU, both processes run the same kernels: equal accuracy, logits within 1e-5.
+# Trained on a GPU, the trainer's logits come from other kernels (cuBLASLt, atomics): logits
+# within 1e-2 (about 1e-3 of their size) and the accuracy within 0.1 points (10 of the 10,000
+# test images whose top two logits nearly tie may flip).
+if grep -q "CNN on cuda" "$OUT/train.log"; then acc_tol=0.1 logit_tol=1e-2; else acc_tol=0 logit_tol=1e-5; fi
+check "the evaluator's accuracy $eval_acc matches the trainer's $train_acc (within $acc_tol)" \
+  'awk "BEGIN{d = $eval_acc - $train_acc; exit !(d <= $acc_tol && -d <= $acc_tol)}"'
 check "the trained model beats chance clearly ($eval_acc%)" 'awk "BEGIN{exit !($eval_acc > 55)}"'
-check "logits agree across processes (largest difference $diff)" 'awk "BEGIN{exit !($diff <= 1e-5)}"'
+check "logits agree across processes (largest difference $diff, within $logit_tol)" \
+  'awk "BEGIN{exit !($diff <= $logit_tol)}"'
 check "the model file and curves exist" '[ -s "$OUT/model.safetensors" ] && [ -s "$OUT/curves.svg" ]'
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]

@@ -8,6 +8,8 @@
 # Usage: tools/gpu-check.sh [all|build|test|bench]...   (default: all)
 # Each stage fits the device machine's 10-minute command limit on its own; run them one by one
 # there (the build directory is kept between calls): build, then test, then bench.
+# The device machine has no network: fetch the data here first (scripts/fetch_data.sh
+# fashion-mnist kjv, 57 MiB) and carry "data" with the call, or demo_check and gpt_check fail.
 set -u
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
