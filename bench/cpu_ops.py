@@ -6,21 +6,10 @@ import os
 import platform
 import subprocess
 import sys
-import time
 
 import numpy as np
 
-
-def median_time(fn, reps):
-    for _ in range(2):
-        fn()
-    ts = []
-    for _ in range(reps):
-        t0 = time.perf_counter()
-        fn()
-        ts.append(time.perf_counter() - t0)
-    ts.sort()
-    return ts[len(ts) // 2] if reps % 2 else 0.5 * (ts[reps // 2 - 1] + ts[reps // 2])
+from timing import median_time
 
 
 def numpy_times():

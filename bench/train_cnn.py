@@ -6,23 +6,12 @@ Usage: python3 bench/train_cnn.py BUILD_DIR   -> prints a table row.
 import os
 import subprocess
 import sys
-import time
 
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-
-def median(fn, reps, warm):
-    for _ in range(warm):
-        fn()
-    ts = []
-    for _ in range(reps):
-        t0 = time.perf_counter()
-        fn()
-        ts.append(time.perf_counter() - t0)
-    ts.sort()
-    return ts[len(ts) // 2]
+from timing import median_time
 
 
 def step_time(compile_model):
@@ -42,7 +31,7 @@ def step_time(compile_model):
 
     if compile_model:
         step = torch.compile(step)
-    return median(step, 30, 10 if compile_model else 5)
+    return median_time(step, 30, 10 if compile_model else 5)
 
 
 def main():

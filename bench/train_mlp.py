@@ -6,22 +6,11 @@ Usage: python3 bench/train_mlp.py BUILD_DIR   -> prints a table.
 import os
 import subprocess
 import sys
-import time
 
 import torch
 import torch.nn.functional as F
 
-
-def median(fn, reps, warm=5):
-    for _ in range(warm):
-        fn()
-    ts = []
-    for _ in range(reps):
-        t0 = time.perf_counter()
-        fn()
-        ts.append(time.perf_counter() - t0)
-    ts.sort()
-    return ts[len(ts) // 2]
+from timing import median_time
 
 
 def torch_step_time(compile_model):
@@ -42,7 +31,7 @@ def torch_step_time(compile_model):
 
     if compile_model:
         step = torch.compile(step)
-    return median(step, 50, warm=10 if compile_model else 5)
+    return median_time(step, 50, warm=10 if compile_model else 5)
 
 
 def main():
