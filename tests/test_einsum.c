@@ -26,7 +26,7 @@ static ref_array *ref_einsum(const char *subs, int n, ref_array *const *ops, mx_
       for (int j = 0; j < nlet; j++) have |= letters[j] == l;
       if (!have) letters[nlet++] = l;
     }
-  int64_t oshape[8];
+  int64_t oshape[8] = {0};
   for (int i = 0; i < nout; i++) oshape[i] = size[out[i]];
   ref_array *r = ref_new(nout, oshape, odt);
   *sumabs = calloc((size_t)(r->size + 1), sizeof(double));
