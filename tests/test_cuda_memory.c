@@ -146,6 +146,57 @@ TEST(elementwise_chain_donates_on_the_device) {
   CHECK_CLOSE(mx_item_f64(mx_max(y, MX_ALL_AXES, false)), 2, 0, 0);
 }
 
+/* Write after read across streams: a slow matmul on stream 1 reads x while an add on stream 2, the
+ * last use of x, takes x's buffer over (donation) and overwrites it. The add must wait for the
+ * matmul's read; before blocks recorded their readers it did not, and the product came out wrong. */
+TEST(donation_waits_for_readers_on_other_streams) {
+  REQUIRE_GPU();
+  enum { N = 2048 };
+  mx_stream s1 = mx_new_stream(gpu_dev()), s2 = mx_new_stream(gpu_dev());
+  CHECK(s1.index != s2.index && s1.index > 0 && s2.index > 0);
+  mx_set_default_stream(gpu());
+  mx_array *base = mx_retain(mx_random_uniform(mx_random_key(7), MX_SHAPE(N, N), -1, 1, MX_FLOAT32));
+  CHECK_OK(base);
+  mx_array *want = mx_retain(mx_matmul(mx_multiply(base, mx_scalar(2)), mx_multiply(base, mx_scalar(2))));
+  CHECK_OK(want);
+  for (int round = 0; round < 4; round++) {
+    mx_scope sc = mx_scope_begin();
+    mx_set_default_stream(gpu());
+    mx_array *x = mx_multiply(base, mx_scalar(2)); /* computed in this eval: its buffer may be donated */
+    mx_set_default_stream(s1);
+    mx_array *prod = mx_matmul(x, x); /* reads x for milliseconds */
+    mx_set_default_stream(s2);
+    mx_array *bumped = mx_add(x, mx_scalar(1)); /* x's last use: writes into x's buffer */
+    mx_array *both[2] = {bumped, prod};
+    CHECK(mx_eval_many(2, both) == MX_OK);
+    CHECK(maxdiff(prod, want) <= 1e-3);
+    CHECK(maxdiff(mx_subtract(bumped, mx_scalar(1)), mx_multiply(base, mx_scalar(2))) <= 1e-6);
+    mx_scope_end(sc);
+  }
+  mx_set_default_stream(gpu());
+  mx_release(want);
+  mx_release(base);
+}
+
+/* Reading an array made on another GPU goes through the host; the calling thread's current device
+ * must be the same afterwards, or the next launch would go to the wrong GPU. */
+TEST(copy_from_another_gpu_keeps_the_current_device) {
+  REQUIRE_GPU();
+  if (mx_device_count(MX_CUDA) < 2) {
+    mxt_skip("needs two GPUs");
+    return;
+  }
+  mx_stream g1 = mx_device_stream((mx_device){MX_CUDA, 1});
+  mx_set_default_stream(g1);
+  mx_array *on1 = mx_arange(0, 1000, 1, MX_FLOAT32);
+  CHECK_OK(on1);
+  mx_set_default_stream(gpu());
+  mx_array *sum = mx_sum(mx_multiply(on1, mx_scalar(2)), MX_ALL_AXES, false); /* on cuda:0 */
+  CHECK_CLOSE(mx_item_f64(sum), 999000, 0, 0);
+  mx_array *again = mx_sum(mx_arange(0, 10, 1, MX_FLOAT32), MX_ALL_AXES, false);
+  CHECK_CLOSE(mx_item_f64(again), 45, 0, 0);
+}
+
 /* ---- a training loop whose data never leaves the GPU after the first step ---- */
 static mx_array *mse(void *ctx, mx_module *m, int n, mx_array **b) {
   (void)ctx;

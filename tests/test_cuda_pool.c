@@ -59,14 +59,14 @@ TEST(pool_size_classes) {
 
 TEST(pool_reuses_freed_blocks) {
   fake_dev d;
-  mxi_pool *p = fake_pool(&d, 64 * MiB, false);
+  mxi_pool *p = fake_pool(&d, 64 * MiB, 0);
   mxi_pool_status st;
-  void *a = mxi_pool_alloc(p, 1000, &st);
+  void *a = mxi_pool_alloc(p, 1000, 0, &st);
   CHECK(a && st == MXI_POOL_OK);
-  CHECK(mxi_pool_free(p, a, false));
-  void *b = mxi_pool_alloc(p, 900, &st); /* same 1024-byte class */
+  CHECK(mxi_pool_free(p, a, 0));
+  void *b = mxi_pool_alloc(p, 900, 0, &st); /* same 1024-byte class */
   CHECK(b == a);
-  void *c = mxi_pool_alloc(p, 2000, &st); /* another class: a fresh block */
+  void *c = mxi_pool_alloc(p, 2000, 0, &st); /* another class: a fresh block */
   CHECK(c && c != a);
   mxi_pool_stats s;
   mxi_pool_stats_get(p, &s);
@@ -75,9 +75,9 @@ TEST(pool_reuses_freed_blocks) {
   CHECK_INT(s.active, 1024 + 2048);
   CHECK_INT(s.requested, 900 + 2000);
   CHECK_INT(s.cached, 0);
-  CHECK(!mxi_pool_free(p, (char *)c + 1, false)); /* unknown pointer: ignored */
-  mxi_pool_free(p, b, false);
-  mxi_pool_free(p, c, false);
+  CHECK(!mxi_pool_free(p, (char *)c + 1, 0)); /* unknown pointer: ignored */
+  mxi_pool_free(p, b, 0);
+  mxi_pool_free(p, c, 0);
   mxi_pool_stats_get(p, &s);
   CHECK_INT(s.active, 0);
   CHECK_INT(s.cached, 1024 + 2048);
@@ -92,16 +92,16 @@ TEST(pool_reuses_freed_blocks) {
 
 TEST(pool_large_blocks_best_fit) {
   fake_dev d;
-  mxi_pool *p = fake_pool(&d, 256 * MiB, false);
+  mxi_pool *p = fake_pool(&d, 256 * MiB, 0);
   mxi_pool_status st;
-  void *a = mxi_pool_alloc(p, 5 * MiB, &st);   /* 6 MiB block */
-  void *b = mxi_pool_alloc(p, 40 * MiB, &st);  /* 40 MiB block */
-  mxi_pool_free(p, a, false);
-  mxi_pool_free(p, b, false);
-  CHECK(mxi_pool_alloc(p, 6 * MiB - 100, &st) == a); /* exact class */
-  void *c = mxi_pool_alloc(p, 4 * MiB, &st); /* 40 MiB would strand 36 MiB: a fresh block */
+  void *a = mxi_pool_alloc(p, 5 * MiB, 0, &st);   /* 6 MiB block */
+  void *b = mxi_pool_alloc(p, 40 * MiB, 0, &st);  /* 40 MiB block */
+  mxi_pool_free(p, a, 0);
+  mxi_pool_free(p, b, 0);
+  CHECK(mxi_pool_alloc(p, 6 * MiB - 100, 0, &st) == a); /* exact class */
+  void *c = mxi_pool_alloc(p, 4 * MiB, 0, &st); /* 40 MiB would strand 36 MiB: a fresh block */
   CHECK(c != b);
-  CHECK(mxi_pool_alloc(p, 37 * MiB, &st) == b); /* 38 MiB class, 2 MiB of waste: reused */
+  CHECK(mxi_pool_alloc(p, 37 * MiB, 0, &st) == b); /* 38 MiB class, 2 MiB of waste: reused */
   mxi_pool_stats s;
   mxi_pool_stats_get(p, &s);
   CHECK_INT(s.active, 6 * MiB + 4 * MiB + 40 * MiB);
@@ -111,15 +111,15 @@ TEST(pool_large_blocks_best_fit) {
 
 TEST(pool_limit) {
   fake_dev d;
-  mxi_pool *p = fake_pool(&d, 64 * MiB, false);
+  mxi_pool *p = fake_pool(&d, 64 * MiB, 0);
   mxi_pool_set_limit(p, 4 * MiB);
   mxi_pool_status st;
-  void *a = mxi_pool_alloc(p, 3 * MiB, &st); /* 4 MiB block */
+  void *a = mxi_pool_alloc(p, 3 * MiB, 0, &st); /* 4 MiB block */
   CHECK(a && st == MXI_POOL_OK);
-  CHECK(mxi_pool_alloc(p, 1, &st) == NULL);
+  CHECK(mxi_pool_alloc(p, 1, 0, &st) == NULL);
   CHECK(st == MXI_POOL_LIMIT);
-  mxi_pool_free(p, a, false);
-  CHECK(mxi_pool_alloc(p, 1, &st) != NULL); /* cached bytes do not count against the limit */
+  mxi_pool_free(p, a, 0);
+  CHECK(mxi_pool_alloc(p, 1, 0, &st) != NULL); /* cached bytes do not count against the limit */
   mxi_pool_stats s;
   mxi_pool_stats_get(p, &s);
   CHECK_INT(s.limit, 4 * MiB);
@@ -128,40 +128,64 @@ TEST(pool_limit) {
 
 TEST(pool_out_of_memory_releases_cache_then_fails) {
   fake_dev d;
-  mxi_pool *p = fake_pool(&d, 10 * MiB, false);
+  mxi_pool *p = fake_pool(&d, 10 * MiB, 0);
   mxi_pool_status st;
-  void *a = mxi_pool_alloc(p, 8 * MiB, &st);
+  void *a = mxi_pool_alloc(p, 8 * MiB, 0, &st);
   CHECK(a != NULL);
-  mxi_pool_free(p, a, false); /* 8 MiB cached, 2 MiB free on the "device" */
-  void *b = mxi_pool_alloc(p, 6 * MiB, &st); /* 8 MiB would waste 2 MiB > 6/8: no reuse */
+  mxi_pool_free(p, a, 0); /* 8 MiB cached, 2 MiB free on the "device" */
+  void *b = mxi_pool_alloc(p, 6 * MiB, 0, &st); /* 8 MiB would waste 2 MiB > 6/8: no reuse */
   CHECK(b != NULL && st == MXI_POOL_OK);     /* fit only after the cache was released */
   mxi_pool_stats s;
   mxi_pool_stats_get(p, &s);
   CHECK_INT(s.cached, 0);
   CHECK_INT(d.frees, 1);
-  CHECK(mxi_pool_alloc(p, 100 * MiB, &st) == NULL); /* more than the device has */
+  CHECK(mxi_pool_alloc(p, 100 * MiB, 0, &st) == NULL); /* more than the device has */
   CHECK(st == MXI_POOL_OOM);
-  void *c = mxi_pool_alloc(p, 1 * MiB, &st); /* and the pool still works */
+  void *c = mxi_pool_alloc(p, 1 * MiB, 0, &st); /* and the pool still works */
   CHECK(c != NULL);
   mxi_pool_destroy(p);
   CHECK_INT(d.used, 0);
 }
 
-TEST(pool_deferred_frees_wait_for_release) {
+TEST(pool_shared_blocks_wait_for_synchronize) {
   fake_dev d;
   mxi_pool *p = fake_pool(&d, 64 * MiB, false);
   mxi_pool_status st;
-  void *a = mxi_pool_alloc(p, 4096, &st);
-  mxi_pool_free(p, a, true);
-  void *b = mxi_pool_alloc(p, 4096, &st);
+  void *a = mxi_pool_alloc(p, 4096, 0, &st);
+  mxi_pool_free(p, a, MXI_POOL_SHARED);
+  void *b = mxi_pool_alloc(p, 4096, 0, &st);
   CHECK(b != a); /* may still be in use by another stream */
   mxi_pool_stats s;
   mxi_pool_stats_get(p, &s);
   CHECK_INT(s.cached, 4096);
-  mxi_pool_clear_cache(p); /* deferred blocks are not given back: the device may use them */
+  mxi_pool_clear_cache(p); /* shared blocks are not given back: the device may use them */
   CHECK_INT(d.frees, 0);
-  mxi_pool_release_deferred(p);
-  CHECK(mxi_pool_alloc(p, 4096, &st) == a);
+  mxi_pool_synchronized(p);
+  CHECK(mxi_pool_alloc(p, 4096, 0, &st) == a);
+  mxi_pool_destroy(p);
+  CHECK_INT(d.used, 0);
+}
+
+/* A block freed by stream 1 while its kernels may still run goes back to stream 1 at once (stream
+ * order), but to stream 0 only after the device synchronized: deciding by the block's own use, not
+ * by how many streams exist at free time, keeps this right when a stream is created meanwhile. */
+TEST(pool_reuse_follows_the_stream_that_used_a_block) {
+  fake_dev d;
+  mxi_pool *p = fake_pool(&d, 64 * MiB, false);
+  mxi_pool_status st;
+  void *a = mxi_pool_alloc(p, 4096, 1, &st);
+  void *big = mxi_pool_alloc(p, 8 * MiB, 1, &st);
+  mxi_pool_free(p, a, 1);
+  mxi_pool_free(p, big, 1);
+  void *b = mxi_pool_alloc(p, 4096, 0, &st);
+  void *big0 = mxi_pool_alloc(p, 8 * MiB, 0, &st);
+  CHECK(b != a);
+  CHECK(big0 != big);
+  CHECK(mxi_pool_alloc(p, 4096, 1, &st) == a);
+  mxi_pool_free(p, b, 0);
+  mxi_pool_synchronized(p);
+  CHECK(mxi_pool_alloc(p, 4096, 2, &st) == b); /* after a synchronize: any stream */
+  CHECK(mxi_pool_alloc(p, 8 * MiB, 0, &st) == big);
   mxi_pool_destroy(p);
   CHECK_INT(d.used, 0);
 }
@@ -170,8 +194,8 @@ TEST(pool_guards_catch_writes_past_the_end) {
   fake_dev d;
   mxi_pool *p = fake_pool(&d, 64 * MiB, true);
   mxi_pool_status st;
-  char *a = mxi_pool_alloc(p, 100, &st);
-  char *b = mxi_pool_alloc(p, 512, &st); /* guard bytes push it to the 1024 class */
+  char *a = mxi_pool_alloc(p, 100, 0, &st);
+  char *b = mxi_pool_alloc(p, 512, 0, &st); /* guard bytes push it to the 1024 class */
   memset(a, 1, 100);                     /* in bounds */
   memset(b, 1, 512);
   CHECK_INT(mxi_pool_check_guards(p), 0);
@@ -179,14 +203,14 @@ TEST(pool_guards_catch_writes_past_the_end) {
   CHECK_INT(mxi_pool_check_guards(p), 1);
   CHECK_INT(mxi_pool_check_guards(p), 1); /* reported once: the canary was re-armed */
   b[600] = 7;
-  mxi_pool_free(p, b, false); /* checked when freed too */
+  mxi_pool_free(p, b, 0); /* checked when freed too */
   mxi_pool_stats s;
   mxi_pool_stats_get(p, &s);
   CHECK_INT(s.guard_violations, 2);
-  char *c = mxi_pool_alloc(p, 512, &st); /* the reused block is re-armed */
+  char *c = mxi_pool_alloc(p, 512, 0, &st); /* the reused block is re-armed */
   CHECK(c == b);
-  mxi_pool_free(p, c, false);
-  mxi_pool_free(p, a, false);
+  mxi_pool_free(p, c, 0);
+  mxi_pool_free(p, a, 0);
   mxi_pool_stats_get(p, &s);
   CHECK_INT(s.guard_violations, 2);
   mxi_pool_destroy(p);
@@ -194,11 +218,11 @@ TEST(pool_guards_catch_writes_past_the_end) {
 
 TEST(pool_clear_cache_gives_memory_back) {
   fake_dev d;
-  mxi_pool *p = fake_pool(&d, 64 * MiB, false);
+  mxi_pool *p = fake_pool(&d, 64 * MiB, 0);
   mxi_pool_status st;
   void *v[10];
-  for (int i = 0; i < 10; i++) v[i] = mxi_pool_alloc(p, (size_t)(i + 1) * 300000, &st);
-  for (int i = 0; i < 10; i++) mxi_pool_free(p, v[i], false);
+  for (int i = 0; i < 10; i++) v[i] = mxi_pool_alloc(p, (size_t)(i + 1) * 300000, 0, &st);
+  for (int i = 0; i < 10; i++) mxi_pool_free(p, v[i], 0);
   CHECK(d.used > 0);
   mxi_pool_clear_cache(p);
   CHECK_INT(d.used, 0);

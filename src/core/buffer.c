@@ -3,6 +3,7 @@
  * step, and fresh large blocks cost page faults), with statistics and an optional limit. */
 #define _DEFAULT_SOURCE /* madvise */
 #include <pthread.h>
+#include <stdio.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,10 +12,9 @@
 #include <sys/mman.h>
 #endif
 
-#include "internal.h"
+#include "backend.h"
 
 static _Atomic size_t host_active, host_peak, host_limit;
-static const mx_device_hooks *hooks;
 
 /* ---- the cache of large host blocks ---- */
 #define CACHE_MIN ((size_t)64 << 10) /* smaller blocks go straight to malloc, which caches them */
@@ -60,7 +60,7 @@ static void *host_alloc(size_t size) {
   }
   void *p = aligned_alloc(64, size);
   if (!p && cache.n > 0) { /* out of memory: give the cache back and try once more */
-    mx_memory_clear_cache(mx_cpu_device());
+    mxi_host_clear_cache();
     p = aligned_alloc(64, size);
   }
 #if defined(__linux__) && defined(MADV_HUGEPAGE)
@@ -101,8 +101,6 @@ void mxi_host_clear_cache(void) {
   cache.bytes = 0;
   pthread_mutex_unlock(&cache.mu);
 }
-
-void mxi_set_device_hooks(const mx_device_hooks *h) { hooks = h; }
 
 static void note_alloc(size_t n) {
   size_t now = atomic_fetch_add(&host_active, n) + n;
@@ -162,7 +160,7 @@ void mxi_buffer_retain(mx_buffer *b) { b->refcount++; }
 
 void mxi_buffer_release(mx_buffer *b) {
   if (!b || --b->refcount > 0) return;
-  if (b->dev && hooks) hooks->free_device(b);
+  if (b->dev) b->dev_backend->buffer_free(b->dev_backend->ctx, b->dev);
   if (b->user_memory) {
     if (b->free_fn) b->free_fn(b->host, b->free_ctx);
   } else if (b->host) {
@@ -174,8 +172,53 @@ void mxi_buffer_release(mx_buffer *b) {
 
 void *mxi_buffer_host(mx_buffer *b) {
   if (b->host_valid) return b->host;
-  if (b->dev_valid && hooks && hooks->to_host(b)) return b->host;
-  return NULL;
+  if (!b->dev_valid || !b->dev) return NULL;
+  if (!mxi_buffer_ensure_host_alloc(b)) {
+    mxi_record_error("mx: out of host memory copying an array from the device");
+    return NULL;
+  }
+  mx_backend *be = b->dev_backend;
+  if (be->buffer_copy_out(be->ctx, b->dev, b->host, b->nbytes) != MX_OK) return NULL;
+  b->host_valid = true;
+  return b->host;
+}
+
+mx_buffer *mxi_buffer_new_device(mx_backend *be, int device, void *dev, size_t nbytes) {
+  mx_buffer *b = calloc(1, sizeof *b);
+  if (!b) return NULL;
+  b->refcount = 1;
+  b->nbytes = nbytes;
+  b->dev_backend = be;
+  b->dev_device = device;
+  b->dev = dev;
+  b->dev_valid = true; /* in stream order: every later reader waits for the writing kernel */
+  return b;
+}
+
+bool mxi_buffer_to_device(mx_buffer *b, mx_backend *be, int device, int stream, char *err,
+                          size_t errlen) {
+  bool here = b->dev && b->dev_backend == be && b->dev_device == device;
+  if (here && b->dev_valid) return true;
+  if (!mxi_buffer_host(b)) { /* current elsewhere only (another device): through the host */
+    snprintf(err, errlen, "could not copy the data from %s:%d to the host",
+             b->dev_backend ? b->dev_backend->name : "?", b->dev_device);
+    return false;
+  }
+  if (b->dev && !here) { /* a stale copy on another device: give it back */
+    b->dev_backend->buffer_free(b->dev_backend->ctx, b->dev);
+    b->dev = NULL;
+    b->dev_valid = false;
+  }
+  if (!b->dev) {
+    b->dev = be->buffer_alloc(be->ctx, device, b->nbytes, stream, err, errlen);
+    if (!b->dev) return false;
+    b->dev_backend = be;
+    b->dev_device = device;
+  }
+  if (be->buffer_copy_in(be->ctx, b->dev, b->host, b->nbytes, stream, err, errlen) != MX_OK)
+    return false;
+  b->dev_valid = true;
+  return true;
 }
 
 void mxi_host_stats(mx_memory_stats *out) {

@@ -14,7 +14,7 @@ static void *host_contiguous(mx_array *a, const char *op) {
   if (mx_eval(a) != MX_OK) return NULL;
   if (!mxi_is_row_contiguous(a)) {
     /* Replace the view's storage by a compact copy: same values, so invisible to users. */
-    mx_array *c = mxi_contiguous_copy(a, a);
+    mx_array *c = mxi_contiguous_copy(a, NULL, a);
     if (!c) {
       mxi_record_error(a->error);
       return NULL;

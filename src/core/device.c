@@ -1,4 +1,5 @@
-/* device.c — devices, streams and memory statistics through the backend tables. */
+/* device.c — devices, streams and memory statistics, each answered by the device type's backend
+ * table (the host backend answers for MX_CPU). */
 #include <stdio.h>
 
 #include "backend.h"
@@ -10,9 +11,14 @@ static _Thread_local mx_stream current;
 mx_device mx_cpu_device(void) { return (mx_device){MX_CPU, 0}; }
 
 int mx_device_count(mx_device_type type) {
-  if (type == MX_CPU) return 1;
   mx_backend *be = mxi_backend(type);
-  return be && be->device_count ? be->device_count() : 0;
+  return be && be->device_count ? be->device_count(be->ctx) : 0;
+}
+
+/* The backend of d when d names one of its devices, else NULL. */
+static mx_backend *backend_of(mx_device d) {
+  mx_backend *be = mxi_backend(d.type);
+  return be && d.index >= 0 && d.index < mx_device_count(d.type) ? be : NULL;
 }
 
 mx_device mx_default_device(void) {
@@ -23,14 +29,9 @@ mx_device mx_default_device(void) {
 bool mx_device_equal(mx_device a, mx_device b) { return a.type == b.type && a.index == b.index; }
 
 void mx_device_describe(mx_device d, char *buf, size_t len) {
-  mx_backend *be = mxi_backend(d.type);
-  if (d.type == MX_CPU) {
-    snprintf(buf, len, "cpu");
-  } else if (be && be->describe && d.index >= 0 && d.index < mx_device_count(d.type)) {
-    be->describe(d.index, buf, len);
-  } else {
-    snprintf(buf, len, "cuda:%d (not available)", d.index);
-  }
+  mx_backend *be = backend_of(d);
+  if (be && be->describe) be->describe(be->ctx, d.index, buf, len);
+  else snprintf(buf, len, "%s:%d (not available)", d.type == MX_CPU ? "cpu" : "cuda", d.index);
 }
 
 mx_stream mx_device_stream(mx_device d) { return (mx_stream){d, 0}; }
@@ -45,7 +46,7 @@ mx_stream mxi_current_stream(void) {
 mx_stream mx_default_stream(void) { return mxi_current_stream(); }
 
 void mx_set_default_stream(mx_stream s) {
-  if (s.device.type != MX_CPU && (s.device.index < 0 || s.device.index >= mx_device_count(s.device.type))) {
+  if (!backend_of(s.device)) {
     mxi_record_error("mx_set_default_stream: no such device");
     return;
   }
@@ -54,49 +55,36 @@ void mx_set_default_stream(mx_stream s) {
 }
 
 mx_stream mx_new_stream(mx_device d) {
-  mx_backend *be = mxi_backend(d.type);
-  if (d.type == MX_CPU || !be || !be->new_stream) return mx_device_stream(d);
-  int idx = be->new_stream(d.index);
+  mx_backend *be = backend_of(d);
+  if (!be || !be->new_stream) return mx_device_stream(d); /* the host runs one ordered queue */
+  int idx = be->new_stream(be->ctx, d.index);
   return (mx_stream){d, idx < 0 ? 0 : idx};
 }
 
 mx_status mx_synchronize(mx_stream s) {
-  mx_backend *be = mxi_backend(s.device.type);
-  if (!be || !be->synchronize) return MX_OK; /* CPU work is synchronous */
-  return be->synchronize(s.device.index, s.index);
+  mx_backend *be = backend_of(s.device);
+  if (!be || !be->synchronize) return MX_OK; /* host work is synchronous */
+  return be->synchronize(be->ctx, s.device.index, s.index);
 }
 
 mx_status mx_memory_stats_get(mx_device d, mx_memory_stats *out) {
-  if (d.type == MX_CPU) {
-    mxi_host_stats(out);
-    return MX_OK;
-  }
-  mx_backend *be = mxi_backend(d.type);
-  if (!be || !be->memory_stats || d.index >= mx_device_count(d.type)) return MX_ERROR;
-  be->memory_stats(d.index, out);
+  mx_backend *be = backend_of(d);
+  if (!be || !be->memory_stats) return MX_ERROR;
+  be->memory_stats(be->ctx, d.index, out);
   return MX_OK;
 }
 
 void mx_memory_reset_peak(mx_device d) {
-  mx_backend *be = mxi_backend(d.type);
-  if (d.type == MX_CPU)
-    mxi_host_reset_peak();
-  else if (be && be->reset_peak)
-    be->reset_peak(d.index);
+  mx_backend *be = backend_of(d);
+  if (be && be->reset_peak) be->reset_peak(be->ctx, d.index);
 }
 
 void mx_memory_set_limit(mx_device d, size_t limit) {
-  mx_backend *be = mxi_backend(d.type);
-  if (d.type == MX_CPU)
-    mxi_host_set_limit(limit);
-  else if (be && be->set_limit)
-    be->set_limit(d.index, limit);
+  mx_backend *be = backend_of(d);
+  if (be && be->set_limit) be->set_limit(be->ctx, d.index, limit);
 }
 
 void mx_memory_clear_cache(mx_device d) {
-  mx_backend *be = mxi_backend(d.type);
-  if (d.type == MX_CPU)
-    mxi_host_clear_cache();
-  else if (be && be->clear_cache)
-    be->clear_cache(d.index);
+  mx_backend *be = backend_of(d);
+  if (be && be->clear_cache) be->clear_cache(be->ctx, d.index);
 }

@@ -72,19 +72,6 @@ static bool freeable(const mx_array *x) {
          x->refcount <= x->uses + 1;
 }
 
-static mx_kernel_fn find_kernel(mx_array *a) {
-  mx_backend *be = mxi_backend(a->stream.device.type);
-  if (be && be->kernels[a->prim]) return be->kernels[a->prim];
-  mx_kernel_fn k = mxi_cpu_backend.kernels[a->prim];
-  if (k && be && be != &mxi_cpu_backend) {
-    static _Atomic bool warned[MX_NUM_PRIMS];
-    if (!atomic_exchange(&warned[a->prim], true))
-      fprintf(stderr, "mx: warning: %s has no %s kernel; running it on the CPU\n",
-              mxi_prims[a->prim].name, be->name);
-  }
-  return k;
-}
-
 static void fail(mx_array *a, const char *msg) {
   free(a->error);
   a->error = strdup(msg);
@@ -99,7 +86,7 @@ static void run_view(mx_array *a) {
   if (info->view(a, in, a->params)) return;
   mxi_buffer_release(a->buf);
   a->buf = NULL;
-  mx_array *tmp = mxi_contiguous_copy(in, a);
+  mx_array *tmp = mxi_contiguous_copy(in, NULL, a);
   if (!tmp) return;
   a->buf = tmp->buf;
   mxi_buffer_retain(a->buf);
@@ -112,7 +99,7 @@ static void run_view(mx_array *a) {
   }
 }
 
-static void run_node(mx_array *a) {
+static void run_node(mx_array *a, mx_backend *backend) {
   if (a->prim == MX_PRIM_NONE) { /* only a vmap placeholder is an unevaluated leaf */
     fail(a, "mx_eval: cannot evaluate an array that depends on a vmapped input inside the "
             "vmapped function (its values exist only per example)");
@@ -123,16 +110,8 @@ static void run_node(mx_array *a) {
       fail(a, a->in[i]->error);
       return;
     }
-  if (mxi_prims[a->prim].view) {
-    run_view(a);
-  } else {
-    mx_kernel_fn k = find_kernel(a);
-    if (!k) {
-      mxi_kernel_fail(a, "no kernel for this primitive on any backend (internal)");
-    } else if (k(a, a->in, a->nin, a->params) != MX_OK && !a->error) {
-      mxi_kernel_fail(a, "kernel failed");
-    }
-  }
+  if (mxi_prims[a->prim].view) run_view(a);
+  else mxi_run_kernel(a, backend);
   if (a->error) {
     mxi_record_error(a->error);
     if (a->buf) {
@@ -191,13 +170,14 @@ mx_status mx_eval_many(int n, mx_array *const *arrays) {
 
   mx_array **nodes = order.v;
   size_t count = order.n;
-  bool used_device = false;
+  mx_backend *used[MXI_MAX_BACKENDS] = {0}; /* device backends that queued work: synchronized below */
   for (size_t i = 0; i < count; i++) nodes[i]->pending = nodes[i]->uses;
   for (size_t i = 0; i < count; i++) {
     mx_array *a = nodes[i];
     mark_donors(a);
-    used_device |= a->stream.device.type != MX_CPU;
-    run_node(a);
+    mx_backend *be = a->prim != MX_PRIM_NONE && !mxi_prims[a->prim].view ? mxi_backend_for(a) : NULL;
+    if (be && be->synchronize && (unsigned)be->type < MXI_MAX_BACKENDS) used[be->type] = be;
+    run_node(a, be);
     mxi_nodes_run++;
     a->scratch |= MXI_SCR_COMPUTED;
     after_node(a);
@@ -210,10 +190,8 @@ mx_status mx_eval_many(int n, mx_array *const *arrays) {
     if ((a->buf || a->error) && !mxi_is_traced(a)) mxi_detach(a);
   }
   /* Device work was only enqueued: wait for it, so that errors show here and timing is honest. */
-  if (used_device) {
-    mx_backend *be = mxi_backend(MX_CUDA);
-    if (be && be->synchronize && be->synchronize(-1, -1) != MX_OK) status = MX_ERROR;
-  }
+  for (int t = 0; t < MXI_MAX_BACKENDS; t++)
+    if (used[t] && used[t]->synchronize(used[t]->ctx, -1, -1) != MX_OK) status = MX_ERROR;
   for (int i = 0; i < n; i++)
     if (arrays[i] && arrays[i]->error && status == MX_OK) status = MX_ERROR;
   return status;

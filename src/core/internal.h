@@ -27,15 +27,16 @@ typedef enum mx_prim {
 } mx_prim;
 
 /* ---- buffers: reference-counted memory with a host copy and/or a device copy ---- */
+typedef struct mx_backend mx_backend; /* core/backend.h */
 typedef struct mx_buffer {
   int32_t refcount;
   size_t nbytes;
   void *host;        /* host memory (NULL until needed for a device-born buffer) */
   bool host_valid;   /* host holds the current data */
-  void *dev;         /* device memory (CUDA backend) */
-  int dev_index;     /* which CUDA device dev lives on */
-  int dev_stream;    /* the stream (of that device) that last wrote dev: others wait for it */
   bool dev_valid;    /* dev holds the current data */
+  int dev_device;    /* which of dev_backend's devices holds dev */
+  mx_backend *dev_backend; /* the backend whose device copy dev is (NULL: none) */
+  void *dev;         /* that backend's handle of the device copy, opaque to core */
   void (*free_fn)(void *data, void *ctx); /* wrapped user memory: how to give it back */
   void *free_ctx;
   bool user_memory;  /* host is the user's (mx_array_wrap) */
@@ -122,13 +123,13 @@ void *mxi_scratch_alloc(size_t nbytes);
 void mxi_scratch_free(void *p, size_t nbytes);
 /* Allocates (uninitialized, accounted) host memory for a device-born buffer. */
 bool mxi_buffer_ensure_host_alloc(mx_buffer *b);
-
-/* Hooks the CUDA backend installs so that core code can move data without knowing CUDA. */
-typedef struct mx_device_hooks {
-  bool (*to_host)(mx_buffer *b);     /* copy dev -> host (allocating host); false on failure */
-  void (*free_device)(mx_buffer *b); /* release b->dev */
-} mx_device_hooks;
-void mxi_set_device_hooks(const mx_device_hooks *hooks);
+/* A buffer born on a device: its device copy (handle dev of backend be's device) is current, the
+ * host copy not yet allocated. NULL when out of host memory for the header (dev is not freed). */
+mx_buffer *mxi_buffer_new_device(mx_backend *be, int device, void *dev, size_t nbytes);
+/* Makes b's device copy current on backend be's device, allocating and copying in the host copy
+ * (in the order of stream) when needed. On failure writes why into err and returns false. */
+bool mxi_buffer_to_device(mx_buffer *b, mx_backend *be, int device, int stream, char *err,
+                          size_t errlen);
 
 /* Host memory statistics (buffer.c). */
 void mxi_host_stats(mx_memory_stats *out);

@@ -1,4 +1,5 @@
-/* registry.c — the primitive table and mxi_apply, the one place graph nodes are made. */
+/* registry.c — the primitive table and mxi_apply, the one place graph nodes are made. The
+ * families fill the table in at start-up (src/init.c); core only holds it. */
 #include "registry.h"
 
 #include <stdio.h>
@@ -7,37 +8,13 @@
 
 #include "stream.h"
 
-mx_prim_info mxi_prims[MX_NUM_PRIMS];
-
-__attribute__((constructor)) static void registry_init(void) {
-  static const struct {
-    const char *name;
-    int arity;
-  } base[MX_NUM_PRIMS] = {
-      [MX_PRIM_NONE] = {"leaf", 0},
-#define X(id, nm, ar) [MX_PRIM_##id] = {nm, ar},
+/* Names and arities from primitives.def; each family fills in the rest of its entries. */
+mx_prim_info mxi_prims[MX_NUM_PRIMS] = {
+    [MX_PRIM_NONE] = {.name = "leaf", .arity = 0},
+#define X(id, nm, ar) [MX_PRIM_##id] = {.name = nm, .arity = ar},
 #include "primitives.def"
 #undef X
-  };
-  for (int i = 0; i < MX_NUM_PRIMS; i++) {
-    mxi_prims[i].name = base[i].name;
-    mxi_prims[i].arity = base[i].arity;
-  }
-  mxi_register_creation(mxi_prims);
-  mxi_register_unary(mxi_prims);
-  mxi_register_binary(mxi_prims);
-  mxi_register_reduce(mxi_prims);
-  mxi_register_scan(mxi_prims);
-  mxi_register_layout(mxi_prims);
-  mxi_register_join(mxi_prims);
-  mxi_register_indexing(mxi_prims);
-  mxi_register_sort(mxi_prims);
-  mxi_register_linalg(mxi_prims);
-  mxi_register_nn(mxi_prims);
-  mxi_register_conv(mxi_prims);
-  mxi_register_random(mxi_prims);
-  mxi_register_transforms(mxi_prims);
-}
+};
 
 mx_array *mxi_apply(mx_prim prim, int n, mx_array *const *in, const mx_params *p) {
   const mx_prim_info *info = &mxi_prims[prim];

@@ -18,43 +18,37 @@ typedef bool (*mx_view_fn)(mx_array *out, const mx_array *in, const mx_params *p
  * calls mxi_kernel_fail and returns MX_ERROR. */
 typedef mx_status (*mx_kernel_fn)(mx_array *out, mx_array *const *in, int n, const mx_params *p);
 
-/* Transformation rules (src/transforms). Typed there; stored here untyped to keep the layers
- * one-way. */
+/* Transformation rules (src/transforms fills them in; core only stores them).
+ * Reverse mode: the cotangents of node's inputs from cot, the cotangent of its output. need[i]
+ * says which inputs want one; write grads[i] (NULL means zero). */
+typedef void (*mxi_vjp_rule)(mx_array *node, mx_array *cot, const bool *need, mx_array **grads);
+/* Forward mode: the tangent of node's output from its inputs' tangents (NULL means zero).
+ * Returning NULL means a zero tangent. */
+typedef mx_array *(*mxi_jvp_rule)(mx_array *node, mx_array *const *tangents);
+/* Batching: node's primitive applied to inputs whose batch axis is axes[i] (-1: not batched);
+ * returns the result and its batch axis. */
+typedef mx_array *(*mxi_vmap_rule)(mx_array *node, mx_array *const *inputs, const int *axes,
+                                   int *out_axis);
+
 typedef struct mx_prim_info {
   const char *name;
   int arity;            /* -1: variadic */
   mx_infer_fn infer;
   mx_view_fn view;      /* non-NULL for view primitives: evaluated by core on every backend */
-  void (*vjp)(void);
-  void (*jvp)(void);
-  void (*vmap)(void);
+  mxi_vjp_rule vjp;
+  mxi_jvp_rule jvp;
+  mxi_vmap_rule vmap;
   /* Releases what params point to (only primitives whose params hold references). */
   void (*release_params)(mx_params *p);
 } mx_prim_info;
 
+/* Indexed by mx_prim. Names and arities are set statically; the library's top level (src/init.c)
+ * has each op family (src/ops/families.h) and the transformations fill in the rest at start-up. */
 extern mx_prim_info mxi_prims[MX_NUM_PRIMS];
 
 /* Applies primitive prim: checks inputs for errors, infers shape/dtype, records a node owned by
  * the current scope. Op constructors and transformations both build graphs through it. */
 mx_array *mxi_apply(mx_prim prim, int n, mx_array *const *in, const mx_params *p);
-
-/* Family registration: each src/ops file fills in its primitives' entries. */
-void mxi_register_creation(mx_prim_info *t);
-void mxi_register_unary(mx_prim_info *t);
-void mxi_register_binary(mx_prim_info *t);
-void mxi_register_reduce(mx_prim_info *t);
-void mxi_register_scan(mx_prim_info *t);
-void mxi_register_layout(mx_prim_info *t);
-void mxi_register_join(mx_prim_info *t);
-void mxi_register_indexing(mx_prim_info *t);
-void mxi_register_sort(mx_prim_info *t);
-void mxi_register_linalg(mx_prim_info *t);
-void mxi_register_nn(mx_prim_info *t);
-void mxi_register_conv(mx_prim_info *t);
-void mxi_register_conv_grad(mx_prim_info *t); /* called by mxi_register_conv */
-void mxi_register_random(mx_prim_info *t);
-/* The transformations' primitives and every primitive's vjp/jvp/vmap rules (src/transforms). */
-void mxi_register_transforms(mx_prim_info *t);
 
 /* Sets out's error message from a kernel (out becomes an error array after eval). */
 void mxi_kernel_fail(mx_array *out, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

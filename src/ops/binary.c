@@ -4,6 +4,7 @@
 #include <math.h>
 #include <stdio.h>
 
+#include "families.h"
 #include "util.h"
 
 static bool is_predicate(mx_prim p) {

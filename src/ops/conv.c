@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "families.h"
 #include "util.h"
 
 /* Output length of one spatial axis, or -1 when the dilated kernel exceeds the padded input. */

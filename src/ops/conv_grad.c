@@ -3,6 +3,7 @@
  * them (src/transforms/rules_conv.c), so a failed check here is an internal error. */
 #include <stdio.h>
 
+#include "families.h"
 #include "util.h"
 
 static int64_t out_len(int64_t in, int64_t k, int stride, int lo, int hi, int dilation) {

@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "families.h"
 #include "util.h"
 
 static bool check_shape(int ndim, const int64_t *dims, char *err, size_t errlen) {

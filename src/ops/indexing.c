@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "indexing_util.h"
+#include "families.h"
 
 static bool same_dims(int n, const int64_t *a, const int64_t *b) {
   return memcmp(a, b, sizeof(int64_t) * (size_t)n) == 0;

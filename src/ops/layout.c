@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "families.h"
 #include "util.h"
 
 /* ---- shape rules ---- */

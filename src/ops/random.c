@@ -10,6 +10,7 @@
 
 #include "../core/half.h"
 #include "../core/threefry.h"
+#include "families.h"
 #include "util.h"
 
 /* ---- shape rules ---- */

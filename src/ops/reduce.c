@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "families.h"
 #include "util.h"
 
 static mx_dtype reduce_out_dtype(mx_prim prim, mx_dtype dt) {

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "families.h"
 #include "util.h"
 
 /* Output dtype of a scan, or false for an input dtype it does not take. Sums and products of

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "families.h"
 #include "util.h"
 
 static bool infer_sort(mx_prim prim, mx_array *const *in, int n, const mx_params *p, int *ndim,

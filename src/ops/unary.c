@@ -3,6 +3,7 @@
  * integers is the identity; see docs/dtypes.md. */
 #include <stdio.h>
 
+#include "families.h"
 #include "util.h"
 
 /* Output dtype of unary primitive p on input dtype dt. */

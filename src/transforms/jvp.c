@@ -45,7 +45,7 @@ void mxi_forward(const mxi_tape *t, int n_src, mx_array *const *srcs, mx_array *
       tan[k] = tin[0];
       continue;
     }
-    mxi_jvp_rule rule = (mxi_jvp_rule)mxi_prims[a->prim].jvp;
+    mxi_jvp_rule rule = mxi_prims[a->prim].jvp;
     mx_array *r = rule ? rule(a, tin)
                        : mxi_error("jvp", "the primitive %s has no forward-mode rule", mxi_prims[a->prim].name);
     if (r && !r->error) {

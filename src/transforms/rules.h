@@ -8,20 +8,10 @@
 #include "../ops/util.h"
 #include "mx/transforms.h"
 
-/* Reverse mode: the cotangents of node's inputs from cot, the cotangent of its output. need[i]
- * says which inputs want one; write grads[i] (NULL means zero). */
-typedef void (*mxi_vjp_rule)(mx_array *node, mx_array *cot, const bool *need, mx_array **grads);
-/* Forward mode: the tangent of node's output from its inputs' tangents (NULL means zero).
- * Returning NULL means a zero tangent. */
-typedef mx_array *(*mxi_jvp_rule)(mx_array *node, mx_array *const *tangents);
-/* Batching: node's primitive applied to inputs whose batch axis is axes[i] (-1: not batched);
- * returns the result and its batch axis. */
-typedef mx_array *(*mxi_vmap_rule)(mx_array *node, mx_array *const *inputs, const int *axes,
-                                   int *out_axis);
-
-#define MXI_SET_VJP(t, p, f) ((t)[p].vjp = (void (*)(void))(mxi_vjp_rule)(f))
-#define MXI_SET_JVP(t, p, f) ((t)[p].jvp = (void (*)(void))(mxi_jvp_rule)(f))
-#define MXI_SET_VMAP(t, p, f) ((t)[p].vmap = (void (*)(void))(mxi_vmap_rule)(f))
+/* The rule types are core's (registry.h): a rule is stored with its own type. */
+#define MXI_SET_VJP(t, p, f) ((t)[p].vjp = (f))
+#define MXI_SET_JVP(t, p, f) ((t)[p].jvp = (f))
+#define MXI_SET_VMAP(t, p, f) ((t)[p].vmap = (f))
 
 /* ---- helpers (rule_util.c) ---- */
 /* Sums x over the axes that broadcasting added or stretched, giving shape (ndim, shape). */
@@ -34,6 +24,10 @@ mx_array *mxi_reapply(const mx_array *node, int n, mx_array *const *inputs);
 mx_array *mxi_batch_front(mx_array *x, int ax);
 /* The fallback batching rule: the primitive applied example by example, results stacked on axis 0. */
 mx_array *mxi_vmap_loop(mx_array *node, mx_array *const *inputs, const int *axes, int *out_axis);
+
+/* The transformations' primitives and every primitive's vjp/jvp/vmap rules (register.c), called
+ * once by the library's top level (src/init.c). */
+void mxi_register_transforms(mx_prim_info *t);
 
 /* ---- rule families (rules_*.c; register.c calls them all) ---- */
 void mxi_rules_custom(mx_prim_info *t);

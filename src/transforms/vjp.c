@@ -71,7 +71,7 @@ void mxi_backward(const mxi_tape *t, int n_out, mx_array *const *outs, mx_array 
       any |= need[i];
     }
     if (!any) continue;
-    mxi_vjp_rule rule = (mxi_vjp_rule)mxi_prims[a->prim].vjp;
+    mxi_vjp_rule rule = mxi_prims[a->prim].vjp;
     if (!rule) {
       mx_array *e = mxi_error("vjp", "the primitive %s has no gradient rule", mxi_prims[a->prim].name);
       for (int i = 0; i < a->nin; i++)

@@ -115,7 +115,7 @@ static void vmap_call(void *p, int n_in, mx_array **in, int n_out, mx_array **ou
       if (!batched) { /* only through a custom_vjp value that ignored its inputs */
         val[k] = mxi_reapply(a, a->nin, nin);
       } else {
-        mxi_vmap_rule rule = (mxi_vmap_rule)mxi_prims[a->prim].vmap;
+        mxi_vmap_rule rule = mxi_prims[a->prim].vmap;
         val[k] = rule ? rule(a, nin, nax, &oa) : mxi_vmap_loop(a, nin, nax, &oa);
       }
       vax[k] = oa;

@@ -1,6 +1,8 @@
 /* sweep.c — runs one op of the sweep over dtypes and shape families. With MX_SWEEP_DEVICE=cuda
  * (the *_cuda ctest registrations) every case also runs on the CUDA stream and is compared with
- * the CPU stream's result (backend parity, DESIGN §8); without a GPU those runs skip. */
+ * the CPU stream's result (backend parity, DESIGN §8); without a GPU those runs skip. With
+ * MX_SWEEP_RECORD=file each case's graph is only built and its nodes recorded for the support
+ * report (tests/support_report.c): which primitive x dtypes the sweep reaches, and who runs them. */
 #include "core/backend.h"
 #include "core/convert.h"
 #include "sweep.h"
@@ -30,7 +32,7 @@ static parity_state parity_mode(void) {
 /* Writes past the end of device allocations seen so far (guard mode), 0 otherwise. */
 static size_t guard_violations(void) {
   mx_backend *be = mxi_backend(MX_CUDA);
-  return be && be->guard_violations ? be->guard_violations(0) : 0;
+  return be && be->guard_violations ? be->guard_violations(be->ctx, 0) : 0;
 }
 
 /* Largest normalized squared error (sum (g - c)^2 / sum c^2 over finite elements) CUDA may differ
@@ -126,6 +128,58 @@ bool sweep_shapes(unsigned f, int nin, mx_shape *s) {
   }
   for (int i = 0; i < nin; i++) s[i] = one;
   return true;
+}
+
+/* ---- support records: "prim signature view cpu cuda" per node, e.g. "exp float32 0 1 1" ---- */
+
+static FILE *record_file(void) {
+  static FILE *f;
+  static bool opened;
+  if (!opened) {
+    opened = true;
+    const char *path = getenv("MX_SWEEP_RECORD");
+    if (path && *path && !(f = fopen(path, "a"))) {
+      fprintf(stderr, "sweep: cannot open MX_SWEEP_RECORD=%s\n", path);
+      exit(1);
+    }
+  }
+  return f;
+}
+
+/* The dtypes of a node: "float32" when its inputs and output share one, else "in,in->out". */
+static void signature(const mx_array *a, char *buf, size_t len) {
+  bool same = true;
+  for (int i = 0; i < a->nin; i++) same &= a->in[i]->dtype == a->dtype;
+  if (same) {
+    snprintf(buf, len, "%s", mx_dtype_name((mx_dtype)a->dtype));
+    return;
+  }
+  size_t k = 0;
+  for (int i = 0; i < a->nin && k < len; i++)
+    k += (size_t)snprintf(buf + k, len - k, "%s%s", i ? "," : "", mx_dtype_name((mx_dtype)a->in[i]->dtype));
+  if (k < len) snprintf(buf + k, len - k, "->%s", mx_dtype_name((mx_dtype)a->dtype));
+}
+
+/* Every node of root's graph not yet evaluated (sweep graphs are small: a linear visited list). */
+static void record_graph(mx_array *root, FILE *f) {
+  enum { MAXN = 512 };
+  mx_array *todo[MAXN], *seen[MAXN];
+  int ntodo = 0, nseen = 0;
+  todo[ntodo++] = root;
+  mx_backend *cpu = mxi_backend(MX_CPU), *cuda = mxi_backend(MX_CUDA);
+  while (ntodo > 0) {
+    mx_array *a = todo[--ntodo];
+    bool dup = false;
+    for (int i = 0; i < nseen && !dup; i++) dup = seen[i] == a;
+    if (dup || a->buf || a->prim == MX_PRIM_NONE || a->error || nseen == MAXN) continue;
+    seen[nseen++] = a;
+    char sig[200];
+    signature(a, sig, sizeof sig);
+    bool view = mxi_prims[a->prim].view != NULL; /* core lays views out: no kernel needed */
+    fprintf(f, "%s %s %d %d %d\n", mxi_prims[a->prim].name, sig, view,
+            view || mxi_backend_runs(cpu, a), cuda ? (view || mxi_backend_runs(cuda, a)) : -1);
+    for (int i = 0; i < a->nin && ntodo < MAXN; i++) todo[ntodo++] = a->in[i];
+  }
 }
 
 /* Makes input k of family f: an mx array and its float64 copy with the same logical values. */
@@ -308,6 +362,11 @@ void sweep_run(const sweep_op *op) {
         mx_set_default_stream(gpu);
       }
       mx_array *got = op->build(in);
+      if (record_file()) { /* the report wants the graph, not its values */
+        record_graph(got, record_file());
+        for (int k = 0; k < op->nin; k++) ref_free(rin[k]);
+        continue;
+      }
       ref_array *want = op->ref ? op->ref(rin, odt) : elementwise_ref(op, rin, op->nin, odt);
       char label[160];
       snprintf(label, sizeof label, "%s(%s, %s)", op->name, mx_dtype_name(dt), family_name(f));

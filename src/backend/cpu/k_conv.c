@@ -248,7 +248,7 @@ static mx_status k_conv(mx_array *out, mx_array *const *in, int n, const mx_para
   bool whole = x->offset % (int64_t)p.esz == 0;
   for (int i = 0; i < x->ndim; i++) whole &= x->strides[i] % (int64_t)p.esz == 0;
   if (!whole) { /* a byte-reinterpreted view: read a compact copy instead */
-    if (!(xcopy = mxi_contiguous_copy(x, out))) return MX_ERROR;
+    if (!(xcopy = mxi_contiguous_copy(x, mxi_backend(MX_CPU), out))) return MX_ERROR;
     x = xcopy;
   }
   const int64_t es = (int64_t)p.esz;

@@ -80,7 +80,7 @@ static mx_status k_matmul(mx_array *out, mx_array *const *in, int n, const mx_pa
               mxi_gemm_layout_ok(p.dt, r, c, x->strides[x->ndim - 2] / (int64_t)p.esz,
                                  x->strides[x->ndim - 1] / (int64_t)p.esz);
     if (!ok) { /* e.g. a reversed or doubly strided view: one compact copy */
-      if (!(copies[i] = mxi_contiguous_copy(x, out))) {
+      if (!(copies[i] = mxi_contiguous_copy(x, mxi_backend(MX_CPU), out))) {
         if (copies[0]) mx_release(copies[0]);
         return MX_ERROR;
       }

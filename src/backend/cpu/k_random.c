@@ -113,7 +113,7 @@ static mx_status k_random_permutation(mx_array *out, mx_array *const *in, int ni
     return MX_OK;
   }
   mx_array *a = in[1], *copy = NULL;
-  if (!mxi_is_row_contiguous(a) && !(copy = mxi_contiguous_copy(a, out))) {
+  if (!mxi_is_row_contiguous(a) && !(copy = mxi_contiguous_copy(a, mxi_backend(MX_CPU), out))) {
     free(t.items);
     return MX_ERROR;
   }

@@ -152,7 +152,7 @@ static mx_status k_scan(mx_array *out, mx_array *const *in, int n, const mx_para
   int64_t ish[MX_MAX_DIMS], ist[MX_MAX_DIMS];
   if (merge_dims(a, ax + 1, a->ndim, ish, ist) > 1) {
     /* inner axes that do not form one strided dim (e.g. a transposed 3-d view): copy once */
-    copy = mxi_contiguous_copy(a, out);
+    copy = mxi_contiguous_copy(a, mxi_backend(MX_CPU), out);
     if (!copy) return MX_ERROR;
     a = copy;
     merge_dims(a, ax + 1, a->ndim, ish, ist);

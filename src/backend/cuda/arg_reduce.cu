@@ -129,9 +129,14 @@ static mx_status k_arg(mx_array *out, mx_array *const *in, int n, const mx_param
     MXC_CASE(MX_BOOL, uint8_t, return is_max ? run<T, true>(out, in[0], axis) : run<T, false>(out, in[0], axis))
     MXC_CASES_INT(return is_max ? run<T, true>(out, in[0], axis) : run<T, false>(out, in[0], axis))
     MXC_CASES_FLOAT(return is_max ? run<T, true>(out, in[0], axis) : run<T, false>(out, in[0], axis))
-    default: return mxc_cpu_fallback(out, in, n, p);
+    default: return mxc_unsupported(out);
   }
   return MX_ERROR;
 }
 
-void mxc_register_arg_reduce(mx_kernel_fn *k) { k[MX_PRIM_ARGMAX] = k[MX_PRIM_ARGMIN] = k_arg; }
+static bool supports(const mx_array *node) { return mxc_is_real((mx_dtype)node->in[0]->dtype); }
+
+void mxc_register_arg_reduce(mx_kernel_fn *k, mxc_supports_fn *s) {
+  k[MX_PRIM_ARGMAX] = k[MX_PRIM_ARGMIN] = k_arg;
+  s[MX_PRIM_ARGMAX] = s[MX_PRIM_ARGMIN] = supports;
+}

@@ -159,12 +159,16 @@ template <typename Op> static void set_float(mx_prim p) {
   table[p][MX_FLOAT64] = mxc_binary_same<double, Op>;
 }
 
+// The kernel for node's primitive and dtypes, NULL where the CPU runs it (supports).
+static mxc_ew_fn lookup(const mx_array *node) { return node->in[0]->dtype == node->in[1]->dtype ? table[node->prim][node->in[0]->dtype] : NULL; }
+static bool supports(const mx_array *node) { return lookup(node) != NULL; }
+
 static mx_status k_binary(mx_array *out, mx_array *const *in, int n, const mx_params *p) {
-  mxc_ew_fn f = in[0]->dtype == in[1]->dtype ? table[out->prim][in[0]->dtype] : NULL;
-  return f ? f(out, in) : mxc_cpu_fallback(out, in, n, p);
+  mxc_ew_fn f = lookup(out);
+  return f ? f(out, in) : mxc_unsupported(out);
 }
 
-void mxc_register_binary_arith(mx_kernel_fn *k) {
+void mxc_register_binary_arith(mx_kernel_fn *k, mxc_supports_fn *s) {
   set_int<op_add>(MX_PRIM_ADD);
   set_float<op_add>(MX_PRIM_ADD);
   table[MX_PRIM_ADD][MX_BOOL] = mxc_binary_same<mxc_bool, op_or>;
@@ -191,5 +195,8 @@ void mxc_register_binary_arith(mx_kernel_fn *k) {
   const mx_prim prims[] = {MX_PRIM_ADD,          MX_PRIM_SUBTRACT,  MX_PRIM_MULTIPLY, MX_PRIM_DIVIDE,
                            MX_PRIM_FLOOR_DIVIDE, MX_PRIM_REMAINDER, MX_PRIM_POWER,    MX_PRIM_MAXIMUM,
                            MX_PRIM_MINIMUM,      MX_PRIM_ARCTAN2,   MX_PRIM_LOGADDEXP};
-  for (mx_prim p : prims) k[p] = k_binary;
+  for (mx_prim p : prims) {
+    k[p] = k_binary;
+    s[p] = supports;
+  }
 }

@@ -57,12 +57,16 @@ template <typename Op> static void set_int(mx_prim p) {
   table[p][MX_INT64] = mxc_binary_same<int64_t, Op>;
 }
 
+// The kernel for node's primitive and dtypes, NULL where the CPU runs it (supports).
+static mxc_ew_fn lookup(const mx_array *node) { return node->in[0]->dtype == node->in[1]->dtype ? table[node->prim][node->in[0]->dtype] : NULL; }
+static bool supports(const mx_array *node) { return lookup(node) != NULL; }
+
 static mx_status k_bits(mx_array *out, mx_array *const *in, int n, const mx_params *p) {
-  mxc_ew_fn f = in[0]->dtype == in[1]->dtype ? table[out->prim][in[0]->dtype] : NULL;
-  return f ? f(out, in) : mxc_cpu_fallback(out, in, n, p);
+  mxc_ew_fn f = lookup(out);
+  return f ? f(out, in) : mxc_unsupported(out);
 }
 
-void mxc_register_binary_bits(mx_kernel_fn *k) {
+void mxc_register_binary_bits(mx_kernel_fn *k, mxc_supports_fn *s) {
   table[MX_PRIM_LOGICAL_AND][MX_BOOL] = mxc_binary_same<mxc_bool, op_land>;
   table[MX_PRIM_LOGICAL_OR][MX_BOOL] = mxc_binary_same<mxc_bool, op_lor>;
   table[MX_PRIM_LOGICAL_XOR][MX_BOOL] = mxc_binary_same<mxc_bool, op_lxor>;
@@ -77,5 +81,8 @@ void mxc_register_binary_bits(mx_kernel_fn *k) {
   const mx_prim prims[] = {MX_PRIM_LOGICAL_AND, MX_PRIM_LOGICAL_OR,  MX_PRIM_LOGICAL_XOR,
                            MX_PRIM_BITWISE_AND, MX_PRIM_BITWISE_OR,  MX_PRIM_BITWISE_XOR,
                            MX_PRIM_LEFT_SHIFT,  MX_PRIM_RIGHT_SHIFT};
-  for (mx_prim p : prims) k[p] = k_bits;
+  for (mx_prim p : prims) {
+    k[p] = k_bits;
+    s[p] = supports;
+  }
 }

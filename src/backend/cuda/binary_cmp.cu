@@ -31,18 +31,26 @@ template <typename Op> static void set_real(mx_prim p) {
   table[p][MX_FLOAT64] = mxc_binary_pred<double, Op>;
 }
 
+// The kernel for node's primitive and dtypes, NULL where the CPU runs it (supports).
+static mxc_ew_fn lookup(const mx_array *node) { return node->in[0]->dtype == node->in[1]->dtype ? table[node->prim][node->in[0]->dtype] : NULL; }
+static bool supports(const mx_array *node) { return lookup(node) != NULL; }
+
 static mx_status k_cmp(mx_array *out, mx_array *const *in, int n, const mx_params *p) {
-  mxc_ew_fn f = in[0]->dtype == in[1]->dtype ? table[out->prim][in[0]->dtype] : NULL;
-  return f ? f(out, in) : mxc_cpu_fallback(out, in, n, p);
+  mxc_ew_fn f = lookup(out);
+  return f ? f(out, in) : mxc_unsupported(out);
 }
 
-void mxc_register_binary_cmp(mx_kernel_fn *k) {
+void mxc_register_binary_cmp(mx_kernel_fn *k, mxc_supports_fn *s) {
   set_real<op_eq>(MX_PRIM_EQUAL);
   set_real<op_ne>(MX_PRIM_NOT_EQUAL);
   set_real<op_lt>(MX_PRIM_LESS);
   set_real<op_le>(MX_PRIM_LESS_EQUAL);
   set_real<op_gt>(MX_PRIM_GREATER);
   set_real<op_ge>(MX_PRIM_GREATER_EQUAL);
-  k[MX_PRIM_EQUAL] = k[MX_PRIM_NOT_EQUAL] = k[MX_PRIM_LESS] = k_cmp;
-  k[MX_PRIM_LESS_EQUAL] = k[MX_PRIM_GREATER] = k[MX_PRIM_GREATER_EQUAL] = k_cmp;
+  const mx_prim prims[] = {MX_PRIM_EQUAL,      MX_PRIM_NOT_EQUAL, MX_PRIM_LESS,
+                           MX_PRIM_LESS_EQUAL, MX_PRIM_GREATER,   MX_PRIM_GREATER_EQUAL};
+  for (mx_prim p : prims) {
+    k[p] = k_cmp;
+    s[p] = supports;
+  }
 }

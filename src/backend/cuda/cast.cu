@@ -29,12 +29,16 @@ template <typename In> static void set_row(mx_dtype from) {
   table[from][MX_FLOAT64] = cast<double, In>;
 }
 
+// The kernel for node's primitive and dtypes, NULL where the CPU runs it (supports).
+static mxc_ew_fn lookup(const mx_array *node) { return table[node->in[0]->dtype][node->dtype]; }
+static bool supports(const mx_array *node) { return lookup(node) != NULL; }
+
 static mx_status k_astype(mx_array *out, mx_array *const *in, int n, const mx_params *p) {
-  mxc_ew_fn f = table[in[0]->dtype][out->dtype];
-  return f ? f(out, in) : mxc_cpu_fallback(out, in, n, p);
+  mxc_ew_fn f = lookup(out);
+  return f ? f(out, in) : mxc_unsupported(out);
 }
 
-void mxc_register_cast(mx_kernel_fn *k) {
+void mxc_register_cast(mx_kernel_fn *k, mxc_supports_fn *s) {
   set_row<mxc_bool>(MX_BOOL);
   set_row<uint8_t>(MX_UINT8);
   set_row<uint16_t>(MX_UINT16);
@@ -49,4 +53,5 @@ void mxc_register_cast(mx_kernel_fn *k) {
   set_row<float>(MX_FLOAT32);
   set_row<double>(MX_FLOAT64);
   k[MX_PRIM_ASTYPE] = k_astype;
+  s[MX_PRIM_ASTYPE] = supports;
 }

@@ -1,5 +1,5 @@
 // common.cuh — what the CUDA backend's files share: the per-device context, checked CUDA calls,
-// device pointers of a kernel's inputs and output (uploads, donation), launch checks, CPU fallback.
+// device pointers of a kernel's inputs and output, launch checks, CPU fallback.
 #ifndef MX_CUDA_COMMON_CUH
 #define MX_CUDA_COMMON_CUH
 
@@ -62,25 +62,38 @@ struct mxc_ctx {
   mx_array *out;
 };
 
+// The CUDA backend's table (backend.cu): kernels pass it where core asks which backend acts.
+mx_backend *mxc_backend();
+
 // Sets the device, picks the node's stream. false (error set on out) when the device is gone.
 bool mxc_begin(mx_array *out, mxc_ctx *c);
 // True when e is cudaSuccess; else fails out with the call, the op's shapes and CUDA's message.
 bool mxc_ok(mxc_ctx *c, cudaError_t e, const char *what);
 // After a launch: reports a bad configuration (the kernel's failures surface at synchronize).
 bool mxc_launched(mxc_ctx *c, const char *kernel);
-// x's data on c's device (its buffer base plus x's offset), uploading the host copy if needed and
-// ordering c's stream after the stream that wrote it. NULL on failure (error set on out).
+// x's data on c's device (its block plus x's offset), in c's stream's order after x's last write.
+// Eval has made the node's inputs current on the device; anything else (a compact copy made by the
+// kernel) is moved here. NULL on failure (error set on out).
 const void *mxc_read(mxc_ctx *c, mx_array *x);
 // Allocates out (row-major) on c's device, or takes over the buffer of one of in[0..n) that eval
-// flagged for donation (same size and layout, device copy current). The device pointer, or NULL
-// with out failed ("out of memory on cuda:0 allocating ..."). Call after every mxc_read.
+// flagged for donation (core decides), ordered after every queued use of that buffer on other
+// streams. The device pointer, or NULL with out failed (out of memory, naming the output). Call
+// after every mxc_read.
 void *mxc_write(mxc_ctx *c, mx_array *const *in, int n);
+// The device address of an evaluated array whose buffer lives on a CUDA device (x's offset added).
+void *mxc_dev_ptr(const mx_array *x);
 // Temporary device memory for one kernel, in stream order; give it back with mxc_scratch_free.
 void *mxc_scratch(mxc_ctx *c, size_t nbytes);
 void mxc_scratch_free(mxc_ctx *c, void *p);
-// Runs the CPU kernel of out's primitive (unified memory makes this correct), warning once per
-// primitive and dtype: for dtypes a CUDA kernel does not cover (complex64, integer matmul).
-mx_status mxc_cpu_fallback(mx_array *out, mx_array *const *in, int n, const mx_params *p);
+// Fails out: a node the family's supports() refused reached its kernel (an internal error: eval
+// sends such nodes to the CPU).
+mx_status mxc_unsupported(mx_array *out);
+
+// The dtypes typed kernels instantiate: bool, integers and floats (complex64 runs on the CPU).
+static inline bool mxc_is_real(mx_dtype dt) { return dt != MX_COMPLEX64; }
+static inline bool mxc_is_float(mx_dtype dt) {
+  return dt == MX_FLOAT16 || dt == MX_BFLOAT16 || dt == MX_FLOAT32 || dt == MX_FLOAT64;
+}
 
 // Best-effort cleanup calls (already on an error path, or releasing): a failure is cleared so
 // that it cannot be mistaken for the next call's.
@@ -100,34 +113,38 @@ static inline unsigned mxc_grid_capped(mxc_ctx *c, int64_t n, int64_t per_block)
 }
 
 // ---- memory.cu ----
-void mxc_install_hooks();
-bool mxc_memory_init(mxc_device *d);     // pool, staging
-void mxc_memory_release_deferred(mxc_device *d);
-void mxc_upload(mxc_device *d, cudaStream_t s, void *dst, const void *src, size_t n);
-bool mxc_download(mxc_device *d, cudaStream_t s, void *dst, const void *src, size_t n);
+bool mxc_memory_init(mxc_device *d); // pool, staging
+// The backend table's buffer operations (core/backend.h).
+void *mxc_buffer_alloc(void *ctx, int device, size_t nbytes, int stream, char *err, size_t errlen);
+void mxc_buffer_free(void *ctx, void *handle);
+mx_status mxc_buffer_copy_in(void *ctx, void *handle, const void *host, size_t nbytes, int stream,
+                             char *err, size_t errlen);
+mx_status mxc_buffer_copy_out(void *ctx, void *handle, void *host, size_t nbytes);
 
-// ---- kernel families: each fills its primitives' entries ----
-void mxc_register_copy(mx_kernel_fn *k);
-void mxc_register_creation(mx_kernel_fn *k);
-void mxc_register_unary_float(mx_kernel_fn *k);
-void mxc_register_unary_misc(mx_kernel_fn *k);
-void mxc_register_cast(mx_kernel_fn *k);
-void mxc_register_binary_arith(mx_kernel_fn *k);
-void mxc_register_binary_cmp(mx_kernel_fn *k);
-void mxc_register_binary_bits(mx_kernel_fn *k);
-void mxc_register_where(mx_kernel_fn *k);
-void mxc_register_reduce(mx_kernel_fn *k);
-void mxc_register_arg_reduce(mx_kernel_fn *k);
-void mxc_register_matmul(mx_kernel_fn *k);
-void mxc_register_nn(mx_kernel_fn *k);
-void mxc_register_random(mx_kernel_fn *k);
-void mxc_register_permutation(mx_kernel_fn *k);
-void mxc_register_conv(mx_kernel_fn *k);
-void mxc_register_scan(mx_kernel_fn *k);
-void mxc_register_sort(mx_kernel_fn *k);
-void mxc_register_gather(mx_kernel_fn *k);
-void mxc_register_scatter(mx_kernel_fn *k);
-void mxc_register_join(mx_kernel_fn *k);
+// ---- kernel families: each fills its primitives' kernels k[prim] and, where a kernel covers only
+// some dtypes or parameters, s[prim]: true when the kernel runs the node (the table's supports).
+typedef bool (*mxc_supports_fn)(const mx_array *node);
+void mxc_register_copy(mx_kernel_fn *k, mxc_supports_fn *s);
+void mxc_register_creation(mx_kernel_fn *k, mxc_supports_fn *s);
+void mxc_register_unary_float(mx_kernel_fn *k, mxc_supports_fn *s);
+void mxc_register_unary_misc(mx_kernel_fn *k, mxc_supports_fn *s);
+void mxc_register_cast(mx_kernel_fn *k, mxc_supports_fn *s);
+void mxc_register_binary_arith(mx_kernel_fn *k, mxc_supports_fn *s);
+void mxc_register_binary_cmp(mx_kernel_fn *k, mxc_supports_fn *s);
+void mxc_register_binary_bits(mx_kernel_fn *k, mxc_supports_fn *s);
+void mxc_register_where(mx_kernel_fn *k, mxc_supports_fn *s);
+void mxc_register_reduce(mx_kernel_fn *k, mxc_supports_fn *s);
+void mxc_register_arg_reduce(mx_kernel_fn *k, mxc_supports_fn *s);
+void mxc_register_matmul(mx_kernel_fn *k, mxc_supports_fn *s);
+void mxc_register_nn(mx_kernel_fn *k, mxc_supports_fn *s);
+void mxc_register_random(mx_kernel_fn *k, mxc_supports_fn *s);
+void mxc_register_permutation(mx_kernel_fn *k, mxc_supports_fn *s);
+void mxc_register_conv(mx_kernel_fn *k, mxc_supports_fn *s);
+void mxc_register_scan(mx_kernel_fn *k, mxc_supports_fn *s);
+void mxc_register_sort(mx_kernel_fn *k, mxc_supports_fn *s);
+void mxc_register_gather(mx_kernel_fn *k, mxc_supports_fn *s);
+void mxc_register_scatter(mx_kernel_fn *k, mxc_supports_fn *s);
+void mxc_register_join(mx_kernel_fn *k, mxc_supports_fn *s);
 void mxc_matmul_release(mxc_device *d);
 
 #endif

@@ -236,7 +236,7 @@ template <typename T> static mx_status launch(mx_array *out, mx_array *const *in
   bool ok = true;
   for (int i = 0; i < 2 && ok; i++)
     if (!whole_elements(in[i])) { // a byte-reinterpreted view: read a compact copy instead
-      ok = (copies[i] = mxi_contiguous_copy(in[i], out)) != NULL;
+      ok = (copies[i] = mxi_contiguous_copy(in[i], mxc_backend(), out)) != NULL;
       if (ok) ops[i] = copies[i];
     }
   if (ok) ok = run<T>(&c, kind, ops, in, prm);
@@ -248,11 +248,14 @@ template <typename T> static mx_status launch(mx_array *out, mx_array *const *in
 static mx_status k_conv(mx_array *out, mx_array *const *in, int n, const mx_params *p) {
   switch (out->dtype) {
     MXC_CASES_FLOAT(return launch<T>(out, in, p))
-    default: return mxc_cpu_fallback(out, in, n, p);
+    default: return mxc_unsupported(out);
   }
   return MX_ERROR;
 }
 
-void mxc_register_conv(mx_kernel_fn *k) {
+static bool supports(const mx_array *node) { return mxc_is_float((mx_dtype)node->dtype); }
+
+void mxc_register_conv(mx_kernel_fn *k, mxc_supports_fn *s) {
   k[MX_PRIM_CONV] = k[MX_PRIM_CONV_GRAD_INPUT] = k[MX_PRIM_CONV_GRAD_WEIGHT] = k_conv;
+  s[MX_PRIM_CONV] = s[MX_PRIM_CONV_GRAD_INPUT] = s[MX_PRIM_CONV_GRAD_WEIGHT] = supports; // complex64: CPU
 }

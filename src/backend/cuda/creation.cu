@@ -17,8 +17,11 @@ static mx_status broadcast_copy(mx_array *out, mx_array *x) {
   }
 }
 
+// FULL of another dtype converts (the CPU's casts); arange/eye/tri: not for complex64.
+static bool supports_full(const mx_array *node) { return node->in[0]->dtype == node->dtype; }
+static bool supports_fill(const mx_array *node) { return mxc_is_real((mx_dtype)node->dtype); }
+
 static mx_status k_full(mx_array *out, mx_array *const *in, int n, const mx_params *p) {
-  if (in[0]->dtype != out->dtype) return mxc_cpu_fallback(out, in, n, p);
   return broadcast_copy(out, in[0]);
 }
 
@@ -75,16 +78,19 @@ static mx_status k_fill(mx_array *out, mx_array *const *in, int n, const mx_para
     MXC_CASES_BOOL(return fill<T>(out, p))
     MXC_CASES_INT(return fill<T>(out, p))
     MXC_CASES_FLOAT(return fill<T>(out, p))
-    default: return mxc_cpu_fallback(out, in, n, p);
+    default: return mxc_unsupported(out);
   }
   return MX_ERROR;
 }
 
-void mxc_register_creation(mx_kernel_fn *k) {
+void mxc_register_creation(mx_kernel_fn *k, mxc_supports_fn *s) {
   k[MX_PRIM_FULL] = k_full;
-  k[MX_PRIM_ARANGE] = k_fill;
-  k[MX_PRIM_EYE] = k_fill;
-  k[MX_PRIM_TRI] = k_fill;
+  s[MX_PRIM_FULL] = supports_full;
+  const mx_prim fills[] = {MX_PRIM_ARANGE, MX_PRIM_EYE, MX_PRIM_TRI};
+  for (mx_prim p : fills) {
+    k[p] = k_fill;
+    s[p] = supports_fill;
+  }
 }
 
-void mxc_register_copy(mx_kernel_fn *k) { k[MX_PRIM_COPY] = k_copy; }
+void mxc_register_copy(mx_kernel_fn *k, mxc_supports_fn *s) { k[MX_PRIM_COPY] = k_copy; }

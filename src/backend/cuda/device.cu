@@ -1,5 +1,6 @@
-// device.cu — the per-device contexts (the backend's only state) and the device operations of the
-// backend table: describe, streams, synchronize, memory statistics, limit and cache.
+// device.cu — the per-device contexts (the backend's only state: the table's ctx points to them)
+// and the device operations of the backend table: describe, streams, synchronize, memory
+// statistics, limit and cache.
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -74,9 +75,9 @@ int mxc_init_devices() {
 
 // ---- the backend table's device operations ----
 
-static int dev_count(void) { return contexts.n; }
+static int dev_count(void *ctx) { return contexts.n; }
 
-static void dev_describe(int index, char *buf, size_t len) {
+static void dev_describe(void *ctx, int index, char *buf, size_t len) {
   mxc_device *d = mxc_dev(index);
   if (!d) {
     snprintf(buf, len, "cuda:%d (not available)", index);
@@ -86,7 +87,7 @@ static void dev_describe(int index, char *buf, size_t len) {
            (double)d->total_mem / (double)(1ull << 30), d->cc_major, d->cc_minor);
 }
 
-static int dev_new_stream(int index) {
+static int dev_new_stream(void *ctx, int index) {
   mxc_device *d = mxc_dev(index);
   if (!d) return -1;
   pthread_mutex_lock(&d->mu);
@@ -118,12 +119,12 @@ static mx_status sync_device(mxc_device *d, int stream) {
     mxi_record_error(msg);
     return MX_ERROR;
   }
-  // Every stream is idle: blocks freed while several streams ran can be reused now.
-  if (stream < 0) mxc_memory_release_deferred(d);
+  // Every stream is idle: blocks freed while several streams ran may go to any stream now.
+  if (stream < 0) mxi_pool_synchronized(d->pool);
   return MX_OK;
 }
 
-static mx_status dev_synchronize(int index, int stream) {
+static mx_status dev_synchronize(void *ctx, int index, int stream) {
   mx_status st = MX_OK;
   if (index < 0) {
     for (int i = 0; i < contexts.n; i++)
@@ -134,7 +135,7 @@ static mx_status dev_synchronize(int index, int stream) {
   return d ? sync_device(d, stream) : MX_ERROR;
 }
 
-static void dev_memory_stats(int index, mx_memory_stats *out) {
+static void dev_memory_stats(void *ctx, int index, mx_memory_stats *out) {
   memset(out, 0, sizeof *out);
   mxc_device *d = mxc_dev(index);
   if (!d) return;
@@ -148,27 +149,28 @@ static void dev_memory_stats(int index, mx_memory_stats *out) {
   out->device_to_host = d->d2h.load();
 }
 
-static void dev_reset_peak(int index) {
+static void dev_reset_peak(void *ctx, int index) {
   if (mxc_device *d = mxc_dev(index)) mxi_pool_reset_peak(d->pool);
 }
 
-static void dev_set_limit(int index, size_t limit) {
+static void dev_set_limit(void *ctx, int index, size_t limit) {
   if (mxc_device *d = mxc_dev(index)) mxi_pool_set_limit(d->pool, limit);
 }
 
-static void dev_clear_cache(int index) {
+static void dev_clear_cache(void *ctx, int index) {
   mxc_device *d = mxc_dev(index);
   if (!d) return;
   sync_device(d, -1); // cudaFree waits anyway; this also frees the deferred blocks
   mxi_pool_clear_cache(d->pool); // the pool's free callback sets the device and checks cudaFree
 }
 
-static size_t dev_guard_violations(int index) {
+static size_t dev_guard_violations(void *ctx, int index) {
   mxc_device *d = mxc_dev(index);
   return d ? mxi_pool_check_guards(d->pool) : 0;
 }
 
 void mxc_fill_backend_ops(mx_backend *b) {
+  b->ctx = &contexts;
   b->device_count = dev_count;
   b->describe = dev_describe;
   b->new_stream = dev_new_stream;
@@ -178,4 +180,8 @@ void mxc_fill_backend_ops(mx_backend *b) {
   b->set_limit = dev_set_limit;
   b->clear_cache = dev_clear_cache;
   b->guard_violations = dev_guard_violations;
+  b->buffer_alloc = mxc_buffer_alloc;
+  b->buffer_free = mxc_buffer_free;
+  b->buffer_copy_in = mxc_buffer_copy_in;
+  b->buffer_copy_out = mxc_buffer_copy_out;
 }

@@ -123,7 +123,7 @@ static mx_status k_take_along(mx_array *out, mx_array *const *in, int n, const m
   return MX_ERROR;
 }
 
-void mxc_register_gather(mx_kernel_fn *k) {
+void mxc_register_gather(mx_kernel_fn *k, mxc_supports_fn *s) {
   k[MX_PRIM_GATHER] = k_gather;
   k[MX_PRIM_TAKE_ALONG_AXIS] = k_take_along;
 }

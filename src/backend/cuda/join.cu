@@ -83,7 +83,7 @@ static mx_status k_slice_update(mx_array *out, mx_array *const *in, int n, const
   return MX_OK;
 }
 
-void mxc_register_join(mx_kernel_fn *k) {
+void mxc_register_join(mx_kernel_fn *k, mxc_supports_fn *s) {
   k[MX_PRIM_CONCATENATE] = k_concat;
   k[MX_PRIM_PAD] = k_pad;
   k[MX_PRIM_SLICE_UPDATE] = k_slice_update;

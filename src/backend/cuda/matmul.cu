@@ -19,6 +19,7 @@ static uint32_t alignment(const void *p, int64_t batch_stride_bytes) {
 // ---- the heuristic's choice, cached per problem ----
 struct mm_key {
   int dtype, tf32;
+  uint64_t ws; // the workspace the algorithm was chosen for: another size may need another one
   int64_t m, n, k, lda, ldb, ldc, batch, sa, sb, sc;
   int opa, opb;
   uint32_t ala, alb, alc;
@@ -139,6 +140,8 @@ static bool lt_matmul(mxc_ctx *c, const mm_call *p, const void *A, const void *B
   key.ala = alignment(A, q->sa * (int64_t)esz);
   key.alb = alignment(B, q->sb * (int64_t)esz);
   key.alc = alignment(C, q->sc * (int64_t)esz);
+  size_t ws = d->lt_ws[c->sidx] ? d->lt_ws_size : 0;
+  key.ws = ws;
   cublasLtMatmulAlgo_t algo;
   bool have = false;
   if (st == CUBLAS_STATUS_SUCCESS) {
@@ -146,7 +149,6 @@ static bool lt_matmul(mxc_ctx *c, const mm_call *p, const void *A, const void *B
     have = cache_find(d, &key, &algo);
     pthread_mutex_unlock(&d->mu);
   }
-  size_t ws = d->lt_ws[c->sidx] ? d->lt_ws_size : 0;
   if (st == CUBLAS_STATUS_SUCCESS && !have) {
     st = cublasLtMatmulPreferenceCreate(&pref);
     if (st == CUBLAS_STATUS_SUCCESS)
@@ -244,7 +246,7 @@ static bool run_plan(mxc_ctx *c, mx_array *out, mx_array *a, mx_array *b, const 
                      mx_array *const *in, bool loop_broadcast, bool *unsupported) {
   mx_dtype dt = (mx_dtype)out->dtype;
   int64_t esz = (int64_t)mx_dtype_size(dt);
-  char *C = (char *)out->buf->dev + out->offset;
+  char *C = (char *)mxc_dev_ptr(out);
   mm_call p;
   memset(&p, 0, sizeof p);
   call_types(&p, dt, c->dev->tf32);
@@ -267,7 +269,7 @@ static bool mxc_matmul_run(mxc_ctx *c, mx_array *out, mx_array *const *in) {
     // the second attempt: compact copies of both operands, broadcast batches looped on the host
     for (int i = 0; i < 2; i++)
       if (!copies[i] && attempt == 1) {
-        if (!(copies[i] = mxi_contiguous_copy(in[i], out))) goto done;
+        if (!(copies[i] = mxi_contiguous_copy(in[i], mxc_backend(), out))) goto done;
         ops[i] = copies[i];
       }
     {
@@ -279,7 +281,7 @@ static bool mxc_matmul_run(mxc_ctx *c, mx_array *out, mx_array *const *in) {
         goto done;
       }
       if (ops[0]->shape[ops[0]->ndim - 1] == 0) { // K = 0: a sum of nothing
-        ok = mxc_ok(c, cudaMemsetAsync(out->buf->dev, 0, mx_array_nbytes(out), c->s), "cudaMemsetAsync");
+        ok = mxc_ok(c, cudaMemsetAsync(mxc_dev_ptr(out), 0, mx_array_nbytes(out), c->s), "cudaMemsetAsync");
         goto done;
       }
       if (!lt_ready(c, in)) goto done;
@@ -303,13 +305,16 @@ done:
   return ok;
 }
 
+// cuBLASLt's float types; integer and complex64 products run on the CPU.
+static bool supports(const mx_array *node) { return mxc_is_float((mx_dtype)node->dtype); }
+
 static mx_status k_matmul(mx_array *out, mx_array *const *in, int n, const mx_params *params) {
-  mx_dtype dt = (mx_dtype)out->dtype;
-  if (dt != MX_FLOAT32 && dt != MX_FLOAT64 && dt != MX_FLOAT16 && dt != MX_BFLOAT16)
-    return mxc_cpu_fallback(out, in, n, params);
   mxc_ctx c;
   if (!mxc_begin(out, &c)) return MX_ERROR;
   return mxc_matmul_run(&c, out, in) ? MX_OK : MX_ERROR;
 }
 
-void mxc_register_matmul(mx_kernel_fn *k) { k[MX_PRIM_MATMUL] = k_matmul; }
+void mxc_register_matmul(mx_kernel_fn *k, mxc_supports_fn *s) {
+  k[MX_PRIM_MATMUL] = k_matmul;
+  s[MX_PRIM_MATMUL] = supports;
+}

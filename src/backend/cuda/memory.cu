@@ -1,6 +1,8 @@
 // memory.cu — unified memory without managed memory: the pool's device allocator, the pinned
-// staging ring, the buffer hooks core calls (to_host, free_device), and the device pointers kernels
-// get for their inputs (uploading on demand) and outputs (allocated or donated).
+// staging ring, the backend table's buffer operations (a buffer's device copy is an mxc_block
+// handle that records which streams wrote and read it) and the device pointers kernels get for
+// their inputs and outputs. Core decides when data moves and which output takes over an input's
+// buffer; this file orders every stream's access to each block.
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -97,8 +99,6 @@ static bool staging_ready(mxc_device *d) {
   return true;
 }
 
-void mxc_memory_release_deferred(mxc_device *d) { mxi_pool_release_deferred(d->pool); }
-
 // Host -> device in stream order. The source is copied into pinned memory before this returns,
 // so the caller may free it; the DMA runs behind the stream's earlier work.
 static cudaError_t upload(mxc_device *d, cudaStream_t s, void *dst, const void *src, size_t n) {
@@ -165,59 +165,164 @@ static cudaError_t download(mxc_device *d, cudaStream_t s, void *dst, const void
   return e;
 }
 
-void mxc_upload(mxc_device *d, cudaStream_t s, void *dst, const void *src, size_t n) {
-  if (upload(d, s, dst, src, n) != cudaSuccess) cudaGetLastError();
-}
-bool mxc_download(mxc_device *d, cudaStream_t s, void *dst, const void *src, size_t n) {
-  if (download(d, s, dst, src, n) == cudaSuccess) return true;
-  cudaGetLastError();
-  return false;
+// ---- blocks: a buffer's device copy and its streams ----
+
+// The handle core keeps in mx_buffer.dev for this backend.
+struct mxc_block {
+  void *ptr;
+  mxc_device *dev;
+  int writer;       // the stream of the last write: readers on other streams wait for it
+  uint32_t readers; // streams that read the block since that write (bit per stream index)
+};
+
+static uint32_t stream_bit(int s) { return 1u << s; }
+
+// A node's stream index as a valid stream of d (an index from another process's numbering or a
+// stream not created is stream 0).
+static int stream_of(mxc_device *d, int s) { return s >= 0 && s < d->nstreams.load() ? s : 0; }
+
+// Makes stream `to` wait for the work enqueued so far on stream `from` (same device).
+static cudaError_t wait_stream(mxc_device *d, int to, int from) {
+  if (from == to) return cudaSuccess;
+  cudaEvent_t ev;
+  cudaError_t e = cudaEventCreateWithFlags(&ev, cudaEventDisableTiming);
+  if (e == cudaSuccess) {
+    e = cudaEventRecord(ev, d->streams[from]);
+    if (e == cudaSuccess) e = cudaStreamWaitEvent(d->streams[to], ev, 0);
+    mxc_cleanup(cudaEventDestroy(ev)); // released once the wait completes
+  }
+  return e;
 }
 
-// ---- the hooks core calls ----
+// Orders a read of k on stream s after k's last write.
+static cudaError_t order_read(mxc_block *k, int s) {
+  cudaError_t e = wait_stream(k->dev, s, k->writer);
+  if (e == cudaSuccess) k->readers |= stream_bit(s);
+  return e;
+}
 
-static bool sync_streams(mxc_device *d) {
-  cudaError_t e = cudaSetDevice(d->index);
+// Orders a write of k on stream s after every queued read and write of k on other streams (a
+// donated input's buffer, a re-upload into an existing block): write-after-read across streams.
+static cudaError_t order_write(mxc_block *k, int s) {
+  cudaError_t e = wait_stream(k->dev, s, k->writer);
+  for (int r = 0; r < MXC_MAX_STREAMS && e == cudaSuccess; r++)
+    if ((k->readers & stream_bit(r)) && r != s) e = wait_stream(k->dev, s, r);
+  if (e == cudaSuccess) {
+    k->writer = s;
+    k->readers = 0;
+  }
+  return e;
+}
+
+// The one stream that used k, or MXI_POOL_SHARED: how soon the pool may hand the memory out again.
+static int last_stream(const mxc_block *k) {
+  return (k->readers & ~stream_bit(k->writer)) ? MXI_POOL_SHARED : k->writer;
+}
+
+// Waits for every stream of d; the pool may then give any block to any stream.
+static bool sync_all(mxc_device *d) {
+  cudaError_t e = cudaSuccess;
   int n = d->nstreams.load();
   for (int s = 0; s < n && e == cudaSuccess; s++) e = cudaStreamSynchronize(d->streams[s]);
-  if (e == cudaSuccess) return true;
-  char msg[300];
-  snprintf(msg, sizeof msg, "mx: copying an array to the host: a kernel failed on cuda:%d: %s",
-           d->index, cudaGetErrorString(e));
-  cudaGetLastError();
-  mxi_record_error(msg);
-  return false;
-}
-
-// The host copy of a device-born buffer: wait for the device, then download.
-static bool hook_to_host(mx_buffer *b) {
-  mxc_device *d = mxc_dev(b->dev_index);
-  if (!d || !b->dev || !b->dev_valid || !sync_streams(d)) return false;
-  if (!mxi_buffer_ensure_host_alloc(b)) {
-    mxi_record_error("mx: out of host memory copying an array from the GPU");
+  if (e != cudaSuccess) {
+    cudaGetLastError();
     return false;
   }
-  int s = b->dev_stream >= 0 && b->dev_stream < d->nstreams.load() ? b->dev_stream : 0;
-  if (!mxc_download(d, d->streams[s], b->host, b->dev, b->nbytes)) {
-    mxi_record_error("mx: copying an array from the GPU to the host failed");
-    return false;
-  }
-  b->host_valid = true;
+  mxi_pool_synchronized(d->pool);
   return true;
 }
 
-static void hook_free_device(mx_buffer *b) {
-  mxc_device *d = mxc_dev(b->dev_index);
-  // With several streams the block may still be read by queued work on another one: it waits in
-  // the deferred list until the next full synchronize. One stream orders reuse by itself.
-  if (d) mxi_pool_free(d->pool, b->dev, d->nstreams.load() > 1);
-  b->dev = NULL;
-  b->dev_valid = false;
+// Pool memory for nbytes used first on stream s; on failure writes a reason a user can act on.
+static void *pool_get(mxc_device *d, size_t nbytes, int s, char *err, size_t errlen) {
+  mxi_pool_status st;
+  void *p = mxi_pool_alloc(d->pool, nbytes, s, &st);
+  if (!p && st == MXI_POOL_OOM && sync_all(d)) p = mxi_pool_alloc(d->pool, nbytes, s, &st);
+  if (p) return p;
+  mxi_pool_stats ps;
+  mxi_pool_stats_get(d->pool, &ps);
+  if (st == MXI_POOL_LIMIT)
+    snprintf(err, errlen, "memory limit of %zu bytes on cuda:%d reached (%zu bytes in use)", ps.limit,
+             d->index, ps.active);
+  else
+    snprintf(err, errlen, "out of memory on cuda:%d (%zu bytes in use, device has %zu)", d->index,
+             ps.active, d->total_mem);
+  return NULL;
 }
 
-void mxc_install_hooks() {
-  static const mx_device_hooks hooks = {hook_to_host, hook_free_device};
-  mxi_set_device_hooks(&hooks);
+// Restores the calling thread's current device on scope exit: a copy for another GPU must not
+// leave later launches on the wrong device.
+struct device_scope {
+  int prev = -1;
+  explicit device_scope(int dev) {
+    if (cudaGetDevice(&prev) != cudaSuccess) {
+      cudaGetLastError();
+      prev = -1;
+    }
+    if (prev != dev) mxc_cleanup(cudaSetDevice(dev));
+  }
+  ~device_scope() {
+    int now = -1;
+    if (prev >= 0 && cudaGetDevice(&now) == cudaSuccess && now != prev) mxc_cleanup(cudaSetDevice(prev));
+  }
+};
+
+// ---- the backend table's buffer operations ----
+
+void *mxc_buffer_alloc(void *ctx, int device, size_t nbytes, int stream, char *err, size_t errlen) {
+  mxc_device *d = mxc_dev(device);
+  if (!d) {
+    snprintf(err, errlen, "cuda:%d is not available", device);
+    return NULL;
+  }
+  mxc_block *k = (mxc_block *)malloc(sizeof *k);
+  if (!k) {
+    snprintf(err, errlen, "out of host memory for a device block's header");
+    return NULL;
+  }
+  int s = stream_of(d, stream);
+  if (!(k->ptr = pool_get(d, nbytes, s, err, errlen))) {
+    free(k);
+    return NULL;
+  }
+  k->dev = d;
+  k->writer = s;
+  k->readers = 0;
+  return k;
+}
+
+void mxc_buffer_free(void *ctx, void *handle) {
+  mxc_block *k = (mxc_block *)handle;
+  mxi_pool_free(k->dev->pool, k->ptr, last_stream(k));
+  free(k);
+}
+
+mx_status mxc_buffer_copy_in(void *ctx, void *handle, const void *host, size_t nbytes, int stream,
+                             char *err, size_t errlen) {
+  mxc_block *k = (mxc_block *)handle;
+  mxc_device *d = k->dev;
+  int s = stream_of(d, stream);
+  device_scope on(d->index);
+  cudaError_t e = order_write(k, s);
+  if (e == cudaSuccess) e = upload(d, d->streams[s], k->ptr, host, nbytes);
+  if (e == cudaSuccess) return MX_OK;
+  cudaGetLastError();
+  snprintf(err, errlen, "copying %zu bytes to cuda:%d failed: %s", nbytes, d->index, cudaGetErrorString(e));
+  return MX_ERROR;
+}
+
+mx_status mxc_buffer_copy_out(void *ctx, void *handle, void *host, size_t nbytes) {
+  mxc_block *k = (mxc_block *)handle;
+  mxc_device *d = k->dev;
+  device_scope on(d->index);
+  // in the order of the last write; download returns once that stream reached the copy
+  cudaError_t e = download(d, d->streams[stream_of(d, k->writer)], host, k->ptr, nbytes);
+  if (e == cudaSuccess) return MX_OK;
+  char msg[300];
+  snprintf(msg, sizeof msg, "mx: copying an array from cuda:%d to the host failed (a kernel before it may "
+           "have failed): %s", d->index, cudaGetErrorString(e));
+  cudaGetLastError();
+  mxi_record_error(msg);
+  return MX_ERROR;
 }
 
 // ---- kernels' access to their operands ----
@@ -233,7 +338,7 @@ bool mxc_begin(mx_array *out, mxc_ctx *c) {
     mxi_kernel_fail(out, "cuda:%d is not available", out->stream.device.index);
     return false;
   }
-  c->sidx = out->stream.index >= 0 && out->stream.index < c->dev->nstreams.load() ? out->stream.index : 0;
+  c->sidx = stream_of(c->dev, out->stream.index);
   c->s = c->dev->streams[c->sidx];
   return mxc_ok(c, cudaSetDevice(c->dev->index), "cudaSetDevice");
 }
@@ -250,43 +355,7 @@ bool mxc_ok(mxc_ctx *c, cudaError_t e, const char *what) {
 
 bool mxc_launched(mxc_ctx *c, const char *kernel) { return mxc_ok(c, cudaGetLastError(), kernel); }
 
-// A pool block for nbytes on c's device; on failure fails out with a message a user can act on.
-static void *device_alloc(mxc_ctx *c, size_t nbytes, const char *what) {
-  mxc_device *d = c->dev;
-  mxi_pool_status st;
-  void *p = mxi_pool_alloc(d->pool, nbytes, &st);
-  if (!p && st == MXI_POOL_OOM && d->nstreams.load() > 1 && sync_streams(d)) {
-    mxi_pool_release_deferred(d->pool); // blocks other streams were done with
-    p = mxi_pool_alloc(d->pool, nbytes, &st);
-  }
-  if (p) return p;
-  mxi_pool_stats ps;
-  mxi_pool_stats_get(d->pool, &ps);
-  char s[MXI_SHAPE_STR_LEN];
-  if (st == MXI_POOL_LIMIT)
-    mxi_kernel_fail(c->out, "memory limit of %zu bytes on cuda:%d reached allocating %zu bytes for %s "
-                    "(output %s %s; %zu bytes in use)", ps.limit, d->index, nbytes, what,
-                    shape_str(s, sizeof s, c->out), mx_dtype_name((mx_dtype)c->out->dtype), ps.active);
-  else
-    mxi_kernel_fail(c->out, "out of memory on cuda:%d allocating %zu bytes for %s (output %s %s; "
-                    "%zu bytes in use, device has %zu)", d->index, nbytes, what,
-                    shape_str(s, sizeof s, c->out), mx_dtype_name((mx_dtype)c->out->dtype), ps.active,
-                    d->total_mem);
-  return NULL;
-}
-
-// Makes c's stream wait for the work of stream `from` (same device) enqueued so far.
-static bool wait_stream(mxc_ctx *c, int from) {
-  if (from == c->sidx || from < 0 || from >= c->dev->nstreams.load()) return true;
-  cudaEvent_t ev;
-  cudaError_t e = cudaEventCreateWithFlags(&ev, cudaEventDisableTiming);
-  if (e == cudaSuccess) {
-    e = cudaEventRecord(ev, c->dev->streams[from]);
-    if (e == cudaSuccess) e = cudaStreamWaitEvent(c->s, ev, 0);
-    mxc_cleanup(cudaEventDestroy(ev)); // released once the wait completes
-  }
-  return mxc_ok(c, e, "ordering streams (cudaStreamWaitEvent)");
-}
+void *mxc_dev_ptr(const mx_array *x) { return (char *)((mxc_block *)x->buf->dev)->ptr + x->offset; }
 
 const void *mxc_read(mxc_ctx *c, mx_array *x) {
   mx_buffer *b = x->buf;
@@ -294,80 +363,42 @@ const void *mxc_read(mxc_ctx *c, mx_array *x) {
     mxi_kernel_fail(c->out, "an input has no data (internal)");
     return NULL;
   }
-  if (b->dev && b->dev_valid && b->dev_index == c->dev->index) {
-    if (!wait_stream(c, b->dev_stream)) return NULL;
-    return (const char *)b->dev + x->offset;
-  }
-  if (!b->host_valid && !mxi_buffer_host(b)) { // current on another GPU: through the host
-    mxi_kernel_fail(c->out, "could not move an input from cuda:%d", b->dev_index);
+  // eval made the node's inputs current here; compact copies made inside a kernel are too
+  char why[300] = "";
+  if (!mxi_buffer_to_device(b, mxc_backend(), c->dev->index, c->sidx, why, sizeof why)) {
+    char s[MXI_SHAPE_STR_LEN];
+    mxi_kernel_fail(c->out, "%s (an input of shape %s)", why, shape_str(s, sizeof s, x));
     return NULL;
   }
-  if (b->dev && b->dev_index != c->dev->index) {
-    mxc_device *other = mxc_dev(b->dev_index);
-    if (other) mxi_pool_free(other->pool, b->dev, other->nstreams.load() > 1);
-    b->dev = NULL;
-    b->dev_valid = false;
-  }
-  if (!b->dev && !(b->dev = device_alloc(c, b->nbytes, "an input's device copy"))) return NULL;
-  b->dev_index = c->dev->index;
-  cudaError_t e = upload(c->dev, c->s, b->dev, b->host, b->nbytes);
-  if (!mxc_ok(c, e, "uploading an input (cudaMemcpyAsync)")) return NULL;
-  b->dev_valid = true;
-  b->dev_stream = c->sidx;
-  return (const char *)b->dev + x->offset;
+  if (!mxc_ok(c, order_read((mxc_block *)b->dev, c->sidx), "ordering streams (cudaStreamWaitEvent)"))
+    return NULL;
+  return mxc_dev_ptr(x);
 }
 
 void *mxc_write(mxc_ctx *c, mx_array *const *in, int n) {
-  mx_array *out = c->out;
-  for (int i = 0; i < n; i++) {
-    mx_array *x = in[i];
-    if (x && mxi_can_donate(out, x, true) && x->buf->dev_index == c->dev->index) {
-      // Eval drops x right after this node (its last use): out takes the buffer over.
-      out->buf = x->buf;
-      mxi_buffer_retain(out->buf);
-      out->buf->host_valid = false; // the kernel overwrites the device copy
-      out->buf->dev_stream = c->sidx;
-      x->scratch &= (uint8_t)~MXI_SCR_DONATE;
-      mxi_set_row_strides(out);
-      return out->buf->dev;
-    }
-  }
-  size_t nbytes = mx_array_nbytes(out);
-  mx_buffer *b = (mx_buffer *)calloc(1, sizeof *b);
-  if (!b) {
-    mxi_kernel_fail(out, "out of host memory for a buffer header");
-    return NULL;
-  }
-  if (!(b->dev = device_alloc(c, nbytes, "the output"))) {
-    free(b);
-    return NULL;
-  }
-  b->refcount = 1;
-  b->nbytes = nbytes;
-  b->dev_index = c->dev->index;
-  b->dev_stream = c->sidx;
-  b->dev_valid = true; // in stream order: every later reader waits for the kernel
-  out->buf = b;
-  mxi_set_row_strides(out);
-  return b->dev;
+  mxc_block *k = (mxc_block *)mxi_out_alloc_device(c->out, in, n, mxc_backend(), c->dev->index, c->sidx);
+  if (!k) return NULL;
+  if (!mxc_ok(c, order_write(k, c->sidx), "ordering streams (cudaStreamWaitEvent)")) return NULL;
+  return k->ptr;
 }
 
-void *mxc_scratch(mxc_ctx *c, size_t nbytes) { return device_alloc(c, nbytes, "scratch space"); }
+void *mxc_scratch(mxc_ctx *c, size_t nbytes) {
+  char why[300] = "";
+  void *p = pool_get(c->dev, nbytes, c->sidx, why, sizeof why);
+  if (!p) {
+    char s[MXI_SHAPE_STR_LEN];
+    mxi_kernel_fail(c->out, "%s allocating %zu bytes of scratch space (output %s %s)", why, nbytes,
+                    shape_str(s, sizeof s, c->out), mx_dtype_name((mx_dtype)c->out->dtype));
+  }
+  return p;
+}
 
 void mxc_scratch_free(mxc_ctx *c, void *p) {
-  if (p) mxi_pool_free(c->dev->pool, p, c->dev->nstreams.load() > 1);
+  if (p) mxi_pool_free(c->dev->pool, p, c->sidx);
 }
 
-mx_status mxc_cpu_fallback(mx_array *out, mx_array *const *in, int n, const mx_params *p) {
-  static std::atomic<bool> warned[MX_NUM_PRIMS][MX_NUM_DTYPES];
-  mx_dtype dt = (mx_dtype)(n > 0 ? in[0]->dtype : out->dtype);
-  if (!warned[out->prim][dt].exchange(true))
-    fprintf(stderr, "mx: warning: %s has no cuda kernel for %s; running it on the CPU\n",
-            mxi_prims[out->prim].name, mx_dtype_name(dt));
-  mx_kernel_fn k = mxi_cpu_backend.kernels[out->prim];
-  if (!k) {
-    mxi_kernel_fail(out, "no kernel for dtype %s on any backend", mx_dtype_name(dt));
-    return MX_ERROR;
-  }
-  return k(out, in, n, p);
+mx_status mxc_unsupported(mx_array *out) {
+  mxi_kernel_fail(out, "the cuda kernel does not take %s (internal: supports() should have sent this node "
+                  "to the CPU)", mx_dtype_name((mx_dtype)(out->nin > 0 ? out->in[0]->dtype : out->dtype)));
+  return MX_ERROR;
 }

@@ -166,12 +166,17 @@ template <typename T> static mx_status run(mx_array *out, mx_array *const *in, i
 static mx_status k_rows(mx_array *out, mx_array *const *in, int n, const mx_params *p) {
   switch (in[0]->dtype) {
     MXC_CASES_FLOAT(return run<T>(out, in, n, p))
-    default: return mxc_cpu_fallback(out, in, n, p);
+    default: return mxc_unsupported(out);
   }
   return MX_ERROR;
 }
 
-void mxc_register_nn(mx_kernel_fn *k) {
-  k[MX_PRIM_SOFTMAX] = k[MX_PRIM_LOG_SOFTMAX] = k_rows;
-  k[MX_PRIM_LAYER_NORM] = k[MX_PRIM_RMS_NORM] = k_rows;
+static bool supports(const mx_array *node) { return mxc_is_float((mx_dtype)node->in[0]->dtype); }
+
+void mxc_register_nn(mx_kernel_fn *k, mxc_supports_fn *s) {
+  const mx_prim prims[] = {MX_PRIM_SOFTMAX, MX_PRIM_LOG_SOFTMAX, MX_PRIM_LAYER_NORM, MX_PRIM_RMS_NORM};
+  for (mx_prim p : prims) {
+    k[p] = k_rows;
+    s[p] = supports;
+  }
 }

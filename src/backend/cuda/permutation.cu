@@ -100,7 +100,7 @@ static mx_status k_random_permutation(mx_array *out, mx_array *const *in, int ni
   mx_array *copy = NULL;
   mx_array *ops[2] = {in[0], nin > 1 ? in[1] : NULL};
   if (nin > 1 && !mxi_is_row_contiguous(in[1])) { // rows are gathered as whole byte ranges
-    if (!(copy = mxi_contiguous_copy(in[1], out))) return MX_ERROR;
+    if (!(copy = mxi_contiguous_copy(in[1], mxc_backend(), out))) return MX_ERROR;
     ops[1] = copy;
   }
   bool ok = permute(&c, out, ops, nin);
@@ -108,4 +108,4 @@ static mx_status k_random_permutation(mx_array *out, mx_array *const *in, int ni
   return ok ? MX_OK : MX_ERROR;
 }
 
-void mxc_register_permutation(mx_kernel_fn *k) { k[MX_PRIM_RANDOM_PERMUTATION] = k_random_permutation; }
+void mxc_register_permutation(mx_kernel_fn *k, mxc_supports_fn *s) { k[MX_PRIM_RANDOM_PERMUTATION] = k_random_permutation; }

@@ -1,6 +1,6 @@
 /* pool.c — the caching allocator's bookkeeping (pool.h): size classes, free lists, live blocks,
- * statistics, a limit, deferred frees for multi-stream use and canary guards. Plain C: the device
- * calls go through the allocator interface. */
+ * statistics, a limit, stream-ordered reuse for multi-stream use and canary guards. Plain C: the
+ * device calls go through the allocator interface. */
 #include "pool.h"
 
 #include <pthread.h>
@@ -11,6 +11,8 @@ typedef struct blk {
   void *ptr;
   size_t size;   /* block size */
   size_t req;    /* bytes requested (the guard starts there) */
+  int stream;    /* free blocks: the stream that last used it (MXI_POOL_SHARED: several) */
+  uint64_t epoch; /* free blocks: the pool's epoch when freed; any stream may take it after */
   struct blk *next;
 } blk;
 
@@ -23,7 +25,8 @@ struct mxi_pool {
   bool guard;
   blk *small[NSMALL]; /* free blocks by exact small class */
   blk *large;         /* free large blocks, ascending size */
-  blk *deferred;      /* freed, but maybe still used by another stream */
+  blk *shared;        /* freed after use by several streams: held until the next synchronize */
+  uint64_t epoch;     /* counts mxi_pool_synchronized calls */
   blk *live[NBUCKETS];
   size_t nlive;
   mxi_pool_stats st;
@@ -69,25 +72,26 @@ static void cache_put(mxi_pool *p, blk *b) {
   p->st.cached += b->size;
 }
 
-/* A cached block for a request of class size: the exact small class, or the smallest large block
- * that wastes at most an eighth (more would strand memory behind small requests). */
-static blk *cache_take(mxi_pool *p, size_t size) {
-  blk *b = NULL;
-  if (size <= MXI_POOL_SMALL_MAX) {
-    size_t c = size / MXI_POOL_SMALL_ROUND - 1;
-    if ((b = p->small[c])) p->small[c] = b->next;
-  } else {
-    for (blk **at = &p->large; *at; at = &(*at)->next)
-      if ((*at)->size >= size) {
-        if ((*at)->size - size <= size / 8) {
-          b = *at;
-          *at = b->next;
-        }
-        break;
-      }
+/* Stream order makes a block safe for the stream that last used it; any stream may take it once
+ * the device synchronized after its free. */
+static bool usable(const mxi_pool *p, const blk *b, int stream) {
+  return b->epoch != p->epoch || (b->stream == stream && stream != MXI_POOL_SHARED);
+}
+
+/* A cached block for a request of class size on stream: the exact small class, or the smallest
+ * large block that wastes at most an eighth (more would strand memory behind small requests). */
+static blk *cache_take(mxi_pool *p, size_t size, int stream) {
+  blk **at = size <= MXI_POOL_SMALL_MAX ? &p->small[size / MXI_POOL_SMALL_ROUND - 1] : &p->large;
+  for (; *at; at = &(*at)->next) {
+    if ((*at)->size < size) continue;
+    if ((*at)->size - size > size / 8) break; /* ascending: the rest waste more */
+    if (!usable(p, *at, stream)) continue;
+    blk *b = *at;
+    *at = b->next;
+    p->st.cached -= b->size;
+    return b;
   }
-  if (b) p->st.cached -= b->size;
-  return b;
+  return NULL;
 }
 
 static void free_list(mxi_pool *p, blk **head) {
@@ -134,7 +138,7 @@ static void check_guard(mxi_pool *p, const blk *b) {
 
 /* ---- the interface ---- */
 
-void *mxi_pool_alloc(mxi_pool *p, size_t nbytes, mxi_pool_status *status) {
+void *mxi_pool_alloc(mxi_pool *p, size_t nbytes, int stream, mxi_pool_status *status) {
   size_t want = p->guard ? nbytes + MXI_POOL_GUARD_BYTES : nbytes;
   size_t size = want < nbytes ? 0 : mxi_pool_round(want);
   if (size == 0) {
@@ -147,7 +151,7 @@ void *mxi_pool_alloc(mxi_pool *p, size_t nbytes, mxi_pool_status *status) {
     *status = MXI_POOL_LIMIT;
     return NULL;
   }
-  blk *b = cache_take(p, size);
+  blk *b = cache_take(p, size, stream);
   if (b) {
     p->st.cache_hits++;
   } else {
@@ -181,7 +185,7 @@ void *mxi_pool_alloc(mxi_pool *p, size_t nbytes, mxi_pool_status *status) {
   return b->ptr;
 }
 
-bool mxi_pool_free(mxi_pool *p, void *ptr, bool deferred) {
+bool mxi_pool_free(mxi_pool *p, void *ptr, int last_stream) {
   if (!ptr) return false;
   pthread_mutex_lock(&p->mu);
   blk *b = live_take(p, ptr);
@@ -192,9 +196,11 @@ bool mxi_pool_free(mxi_pool *p, void *ptr, bool deferred) {
   check_guard(p, b);
   p->st.active -= b->size;
   p->st.requested -= b->req;
-  if (deferred) {
-    b->next = p->deferred;
-    p->deferred = b;
+  b->stream = last_stream;
+  b->epoch = p->epoch;
+  if (last_stream == MXI_POOL_SHARED) { /* off the free lists, so no search walks past it */
+    b->next = p->shared;
+    p->shared = b;
     p->st.cached += b->size;
   } else {
     cache_put(p, b);
@@ -203,11 +209,12 @@ bool mxi_pool_free(mxi_pool *p, void *ptr, bool deferred) {
   return true;
 }
 
-void mxi_pool_release_deferred(mxi_pool *p) {
+void mxi_pool_synchronized(mxi_pool *p) {
   pthread_mutex_lock(&p->mu);
-  while (p->deferred) {
-    blk *b = p->deferred;
-    p->deferred = b->next;
+  p->epoch++;
+  while (p->shared) {
+    blk *b = p->shared;
+    p->shared = b->next;
     p->st.cached -= b->size;
     cache_put(p, b);
   }
@@ -224,7 +231,7 @@ void mxi_pool_destroy(mxi_pool *p) {
   if (!p) return;
   pthread_mutex_lock(&p->mu);
   clear_locked(p);
-  free_list(p, &p->deferred);
+  free_list(p, &p->shared);
   for (size_t h = 0; h < NBUCKETS; h++)
     while (p->live[h]) {
       blk *b = p->live[h];

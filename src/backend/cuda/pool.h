@@ -59,15 +59,21 @@ void mxi_pool_destroy(mxi_pool *p);
 /* The block size a request of nbytes gets (without guard bytes). */
 size_t mxi_pool_round(size_t nbytes);
 
-/* A block of at least nbytes (never NULL on success; nbytes 0 gets a minimal block). On failure
- * returns NULL and sets *status. A failing device allocation releases the cache and retries once. */
-void *mxi_pool_alloc(mxi_pool *p, size_t nbytes, mxi_pool_status *status);
-/* Returns a block to the cache. deferred: it may still be in use by work queued on another stream,
- * so it is not reused before mxi_pool_release_deferred (called after a device synchronize). In
- * guard mode the canary is checked first. Unknown pointers are ignored (returns false). */
-bool mxi_pool_free(mxi_pool *p, void *ptr, bool deferred);
-void mxi_pool_release_deferred(mxi_pool *p);
-/* Gives every cached (not deferred) block back to the allocator. */
+/* A free block may be reused at once only by the stream that last used it (stream order makes
+ * that safe); other streams wait for the next mxi_pool_synchronized. MXI_POOL_SHARED marks a block
+ * that several streams used: nobody reuses it before then. */
+#define MXI_POOL_SHARED (-1)
+
+/* A block of at least nbytes for use on stream (never NULL on success; nbytes 0 gets a minimal
+ * block). On failure returns NULL and sets *status. A failing device allocation releases the
+ * cache and retries once. */
+void *mxi_pool_alloc(mxi_pool *p, size_t nbytes, int stream, mxi_pool_status *status);
+/* Returns a block to the cache; last_stream is the one stream that used it, or MXI_POOL_SHARED.
+ * In guard mode the canary is checked first. Unknown pointers are ignored (returns false). */
+bool mxi_pool_free(mxi_pool *p, void *ptr, int last_stream);
+/* Every stream of the device is idle: every cached block may go to any stream. */
+void mxi_pool_synchronized(mxi_pool *p);
+/* Gives every cached block back to the allocator, but those other streams may still use. */
 void mxi_pool_clear_cache(mxi_pool *p);
 
 void mxi_pool_stats_get(mxi_pool *p, mxi_pool_stats *out);

@@ -34,4 +34,4 @@ static mx_status k_random_bits(mx_array *out, mx_array *const *in, int n, const 
   return mxc_launched(&c, "random_bits") ? MX_OK : MX_ERROR;
 }
 
-void mxc_register_random(mx_kernel_fn *k) { k[MX_PRIM_RANDOM_BITS] = k_random_bits; }
+void mxc_register_random(mx_kernel_fn *k, mxc_supports_fn *s) { k[MX_PRIM_RANDOM_BITS] = k_random_bits; }

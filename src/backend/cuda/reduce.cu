@@ -179,12 +179,17 @@ static mx_status k_reduce(mx_array *out, mx_array *const *in, int n, const mx_pa
     MXC_CASES_BOOL(return dispatch_op<T>(out, in[0], p))
     MXC_CASES_INT(return dispatch_op<T>(out, in[0], p))
     MXC_CASES_FLOAT(return dispatch_op<T>(out, in[0], p))
-    default: return mxc_cpu_fallback(out, in, n, p); // complex64
+    default: return mxc_unsupported(out);
   }
   return MX_ERROR;
 }
 
-void mxc_register_reduce(mx_kernel_fn *k) {
-  k[MX_PRIM_SUM] = k[MX_PRIM_PROD] = k[MX_PRIM_MAX] = k[MX_PRIM_MIN] = k_reduce;
-  k[MX_PRIM_ALL] = k[MX_PRIM_ANY] = k_reduce;
+static bool supports(const mx_array *node) { return mxc_is_real((mx_dtype)node->in[0]->dtype); }
+
+void mxc_register_reduce(mx_kernel_fn *k, mxc_supports_fn *s) {
+  const mx_prim prims[] = {MX_PRIM_SUM, MX_PRIM_PROD, MX_PRIM_MAX, MX_PRIM_MIN, MX_PRIM_ALL, MX_PRIM_ANY};
+  for (mx_prim p : prims) {
+    k[p] = k_reduce;
+    s[p] = supports; // complex64: the CPU
+  }
 }

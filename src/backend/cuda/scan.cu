@@ -210,7 +210,6 @@ template <typename T, typename Op> __global__ void scan_blocks(const char *in, c
 template <typename T, typename Op>
 static mx_status run(mx_array *out, mx_array *const *in, int n, const mx_params *p) {
   mx_array *a = in[0];
-  if (mx_dtype_size((mx_dtype)out->dtype) != sizeof(typename Op::Out)) return mxc_cpu_fallback(out, in, n, p);
   mxc_ctx c;
   if (!mxc_begin(out, &c)) return MX_ERROR;
   const char *src = (const char *)mxc_read(&c, a);
@@ -244,7 +243,7 @@ template <typename T> static mx_status by_prim(mx_array *out, mx_array *const *i
       break;
     default: break;
   }
-  return mxc_cpu_fallback(out, in, n, p); // the CPU reports what it does not take
+  return mxc_unsupported(out);
 }
 
 static mx_status k_scan(mx_array *out, mx_array *const *in, int n, const mx_params *p) {
@@ -252,11 +251,32 @@ static mx_status k_scan(mx_array *out, mx_array *const *in, int n, const mx_para
     MXC_CASES_BOOL(return by_prim<T>(out, in, n, p))
     MXC_CASES_INT(return by_prim<T>(out, in, n, p))
     MXC_CASES_FLOAT(return by_prim<T>(out, in, n, p))
-    default: return mxc_cpu_fallback(out, in, n, p); // complex64
+    default: return mxc_unsupported(out);
   }
   return MX_ERROR;
 }
 
-void mxc_register_scan(mx_kernel_fn *k) {
-  for (int p = MX_PRIM_CUMSUM; p <= MX_PRIM_LOGCUMSUMEXP; p++) k[p] = k_scan;
+// The accumulators' output types must be the shape rule's dtype; logcumsumexp is for floats.
+template <typename T> static bool out_fits(const mx_array *node) {
+  bool sp_out = node->prim == MX_PRIM_CUMSUM || node->prim == MX_PRIM_CUMPROD;
+  if (node->prim == MX_PRIM_LOGCUMSUMEXP && !std::is_floating_point<typename mxc_num<T>::C>::value) return false;
+  return mx_dtype_size((mx_dtype)node->dtype) == (sp_out ? sizeof(typename sp<T>::Out) : sizeof(T));
+}
+
+static bool supports(const mx_array *node) {
+  switch (node->in[0]->dtype) {
+    MXC_CASES_BOOL(return out_fits<T>(node))
+    MXC_CASES_INT(return out_fits<T>(node))
+    MXC_CASES_FLOAT(return out_fits<T>(node))
+    default: return false; // complex64: the CPU
+  }
+  return false;
+}
+
+void mxc_register_scan(mx_kernel_fn *k, mxc_supports_fn *s) {
+  const mx_prim prims[] = {MX_PRIM_CUMSUM, MX_PRIM_CUMPROD, MX_PRIM_CUMMAX, MX_PRIM_CUMMIN, MX_PRIM_LOGCUMSUMEXP};
+  for (mx_prim p : prims) {
+    k[p] = k_scan;
+    s[p] = supports;
+  }
 }

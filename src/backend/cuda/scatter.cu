@@ -344,7 +344,7 @@ template <typename T> static mx_status by_mode(mx_array *out, mx_array *const *i
     case MX_SCATTER_MAX: return run<T, op_max>(out, in, n, p);
     case MX_SCATTER_MIN: return run<T, op_min>(out, in, n, p);
     case MX_SCATTER_PROD: return run<T, op_prod>(out, in, n, p);
-    default: return mxc_cpu_fallback(out, in, n, p);
+    default: return mxc_unsupported(out);
   }
 }
 
@@ -362,12 +362,20 @@ static mx_status k_scatter(mx_array *out, mx_array *const *in, int n, const mx_p
     MXC_CASES_BOOL(return by_mode<T>(out, in, n, p, mode))
     MXC_CASES_INT(return by_mode<T>(out, in, n, p, mode))
     MXC_CASES_FLOAT(return by_mode<T>(out, in, n, p, mode))
-    default: return mxc_cpu_fallback(out, in, n, p); // complex64
+    default: return mxc_unsupported(out);
   }
   return MX_ERROR;
 }
 
-void mxc_register_scatter(mx_kernel_fn *k) {
-  k[MX_PRIM_SCATTER] = k_scatter;
-  k[MX_PRIM_SCATTER_ALONG_AXIS] = k_scatter;
+// Assignment moves bytes (every dtype); the arithmetic modes are typed: not complex64.
+static bool supports(const mx_array *node) {
+  mx_scatter_mode mode = node->prim == MX_PRIM_SCATTER_ALONG_AXIS ? node->params->along.mode : node->params->gather.mode;
+  if (mode == MX_SCATTER_ASSIGN) return true;
+  bool known = mode == MX_SCATTER_ADD || mode == MX_SCATTER_MAX || mode == MX_SCATTER_MIN || mode == MX_SCATTER_PROD;
+  return known && mxc_is_real((mx_dtype)node->dtype);
+}
+
+void mxc_register_scatter(mx_kernel_fn *k, mxc_supports_fn *s) {
+  k[MX_PRIM_SCATTER] = k[MX_PRIM_SCATTER_ALONG_AXIS] = k_scatter;
+  s[MX_PRIM_SCATTER] = s[MX_PRIM_SCATTER_ALONG_AXIS] = supports;
 }

@@ -136,16 +136,25 @@ template <typename T> static mx_status by_prim(mx_array *out, mx_array *const *i
 
 static mx_status k_sort(mx_array *out, mx_array *const *in, int n, const mx_params *p) {
   int axis = p->sort.axis;
-  if (in[0]->shape[axis] > INT32_MAX) return mxc_cpu_fallback(out, in, n, p); // 32-bit positions
   switch (in[0]->dtype) {
     MXC_CASES_BOOL(return by_prim<T>(out, in, axis))
     MXC_CASES_INT(return by_prim<T>(out, in, axis))
     MXC_CASES_FLOAT(return by_prim<T>(out, in, axis))
-    default: return mxc_cpu_fallback(out, in, n, p); // complex64
+    default: return mxc_unsupported(out);
   }
   return MX_ERROR;
 }
 
-void mxc_register_sort(mx_kernel_fn *k) {
-  for (int p = MX_PRIM_SORT; p <= MX_PRIM_ARGPARTITION; p++) k[p] = k_sort;
+// Positions along the axis are 32-bit in the radix sort; complex64 has no order key here.
+static bool supports(const mx_array *node) {
+  const mx_array *a = node->in[0];
+  return mxc_is_real((mx_dtype)a->dtype) && a->shape[node->params->sort.axis] <= INT32_MAX;
+}
+
+void mxc_register_sort(mx_kernel_fn *k, mxc_supports_fn *s) {
+  const mx_prim prims[] = {MX_PRIM_SORT, MX_PRIM_ARGSORT, MX_PRIM_PARTITION, MX_PRIM_ARGPARTITION};
+  for (mx_prim p : prims) {
+    k[p] = k_sort;
+    s[p] = supports;
+  }
 }

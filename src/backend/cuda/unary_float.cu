@@ -51,12 +51,16 @@ template <typename Op> static void set_float(mx_prim p) {
   table[p][MX_FLOAT64] = mxc_unary_same<double, Op>;
 }
 
+// The kernel for node's primitive and dtypes, NULL where the CPU runs it (supports).
+static mxc_ew_fn lookup(const mx_array *node) { return table[node->prim][node->in[0]->dtype]; }
+static bool supports(const mx_array *node) { return lookup(node) != NULL; }
+
 static mx_status k_unary(mx_array *out, mx_array *const *in, int n, const mx_params *p) {
-  mxc_ew_fn f = table[out->prim][in[0]->dtype];
-  return f ? f(out, in) : mxc_cpu_fallback(out, in, n, p);
+  mxc_ew_fn f = lookup(out);
+  return f ? f(out, in) : mxc_unsupported(out);
 }
 
-void mxc_register_unary_float(mx_kernel_fn *k) {
+void mxc_register_unary_float(mx_kernel_fn *k, mxc_supports_fn *s) {
   set_float<op_sqrt>(MX_PRIM_SQRT);
   set_float<op_rsqrt>(MX_PRIM_RSQRT);
   set_float<op_reciprocal>(MX_PRIM_RECIPROCAL);
@@ -86,7 +90,6 @@ void mxc_register_unary_float(mx_kernel_fn *k) {
   set_float<op_ceil>(MX_PRIM_CEIL);
   set_float<op_round>(MX_PRIM_ROUND);
   set_float<op_trunc>(MX_PRIM_TRUNC);
-  // every primitive above has a kernel; other dtypes (complex64) fall back inside k_unary
   const mx_prim prims[] = {MX_PRIM_SQRT,    MX_PRIM_RSQRT,   MX_PRIM_RECIPROCAL, MX_PRIM_EXP,
                            MX_PRIM_EXP2,    MX_PRIM_EXPM1,   MX_PRIM_LOG,        MX_PRIM_LOG2,
                            MX_PRIM_LOG10,   MX_PRIM_LOG1P,   MX_PRIM_SIN,        MX_PRIM_COS,
@@ -95,5 +98,8 @@ void mxc_register_unary_float(mx_kernel_fn *k) {
                            MX_PRIM_ARCCOSH, MX_PRIM_ARCTANH, MX_PRIM_SIGMOID,    MX_PRIM_ERF,
                            MX_PRIM_ERFINV,  MX_PRIM_FLOOR,   MX_PRIM_CEIL,       MX_PRIM_ROUND,
                            MX_PRIM_TRUNC};
-  for (mx_prim p : prims) k[p] = k_unary;
+  for (mx_prim p : prims) {
+    k[p] = k_unary;
+    s[p] = supports; // complex64 runs on the CPU
+  }
 }

@@ -89,12 +89,16 @@ template <typename Op> static void set_pred_float(mx_prim p) {
   table[p][MX_FLOAT64] = mxc_unary_pred<double, Op>;
 }
 
+// The kernel for node's primitive and dtypes, NULL where the CPU runs it (supports).
+static mxc_ew_fn lookup(const mx_array *node) { return table[node->prim][node->in[0]->dtype]; }
+static bool supports(const mx_array *node) { return lookup(node) != NULL; }
+
 static mx_status k_unary(mx_array *out, mx_array *const *in, int n, const mx_params *p) {
-  mxc_ew_fn f = table[out->prim][in[0]->dtype];
-  return f ? f(out, in) : mxc_cpu_fallback(out, in, n, p);
+  mxc_ew_fn f = lookup(out);
+  return f ? f(out, in) : mxc_unsupported(out);
 }
 
-void mxc_register_unary_misc(mx_kernel_fn *k) {
+void mxc_register_unary_misc(mx_kernel_fn *k, mxc_supports_fn *s) {
   set_int<op_abs>(MX_PRIM_ABS);
   set_float<op_abs>(MX_PRIM_ABS);
   set_int<op_negative>(MX_PRIM_NEGATIVE);
@@ -125,5 +129,8 @@ void mxc_register_unary_misc(mx_kernel_fn *k) {
   const mx_prim prims[] = {MX_PRIM_ABS,   MX_PRIM_NEGATIVE, MX_PRIM_SIGN,     MX_PRIM_SQUARE,
                            MX_PRIM_ISNAN, MX_PRIM_ISINF,    MX_PRIM_ISFINITE, MX_PRIM_LOGICAL_NOT,
                            MX_PRIM_BITWISE_INVERT};
-  for (mx_prim p : prims) k[p] = k_unary;
+  for (mx_prim p : prims) {
+    k[p] = k_unary;
+    s[p] = supports;
+  }
 }

@@ -61,4 +61,4 @@ static mx_status k_where(mx_array *out, mx_array *const *in, int n, const mx_par
   }
 }
 
-void mxc_register_where(mx_kernel_fn *k) { k[MX_PRIM_WHERE] = k_where; }
+void mxc_register_where(mx_kernel_fn *k, mxc_supports_fn *s) { k[MX_PRIM_WHERE] = k_where; }
