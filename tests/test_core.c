@@ -286,6 +286,26 @@ TEST(device_queries) {
   CHECK(mx_synchronize(mx_device_stream(cpu)) == MX_OK);
 }
 
+/* Streams: a scope sends ops to a stream and restores the one before; scopes nest; a stream of a
+ * device that does not exist is an error that changes nothing. */
+TEST(stream_scopes_nest_and_restore) {
+  mx_stream before = mx_default_stream();
+  mx_stream cpu = mx_device_stream(mx_cpu_device());
+  mx_stream_scope outer = mx_stream_scope_begin(cpu);
+  CHECK(mx_device_equal(mx_default_stream().device, mx_cpu_device()));
+  mx_array *y = mx_exp(mx_scalar(0)); /* built and evaluated on the CPU stream */
+  CHECK_CLOSE(mx_item_f64(y), 1, 0, 0);
+  mx_clear_error();
+  mx_stream_scope bad = mx_stream_scope_begin((mx_stream){{MX_CUDA, 99}, 0});
+  CHECK(mx_last_error() && strstr(mx_last_error(), "no such device"));
+  CHECK(mx_device_equal(mx_default_stream().device, mx_cpu_device())); /* unchanged */
+  mx_stream_scope_end(bad);
+  mx_clear_error();
+  mx_stream_scope_end(outer);
+  CHECK(mx_device_equal(mx_default_stream().device, before.device));
+  CHECK_INT(mx_default_stream().index, before.index);
+}
+
 TEST(out_of_memory_is_an_error_not_a_crash) {
   mx_array *huge = mx_zeros(MX_SHAPE((int64_t)1 << 41), MX_FLOAT32); /* 8 TiB */
   CHECK(mx_eval(huge) == MX_ERROR);

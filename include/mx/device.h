@@ -34,6 +34,19 @@ void mx_device_describe(mx_device d, char *buf, size_t len);
 mx_stream mx_default_stream(void);
 void mx_set_default_stream(mx_stream s);
 mx_stream mx_device_stream(mx_device d); /* a device's stream 0 */
+
+/* Sends the ops this thread builds to stream s until the matching mx_stream_scope_end, then
+ * restores the stream before it (scopes nest; end them in reverse order):
+ *   mx_stream_scope sc = mx_stream_scope_begin(mx_device_stream(mx_cpu_device()));
+ *   mx_array *y = mx_exp(x);  // recorded on the CPU stream
+ *   mx_stream_scope_end(sc);
+ * A stream of a device that does not exist records an error (mx_last_error) and changes
+ * nothing; ending that scope restores what was current. */
+typedef struct mx_stream_scope {
+  mx_stream previous;
+} mx_stream_scope;
+mx_stream_scope mx_stream_scope_begin(mx_stream s);
+void mx_stream_scope_end(mx_stream_scope scope);
 mx_stream mx_new_stream(mx_device d);
 mx_status mx_synchronize(mx_stream s);
 

@@ -54,6 +54,17 @@ void mx_set_default_stream(mx_stream s) {
   have_stream = true;
 }
 
+mx_stream_scope mx_stream_scope_begin(mx_stream s) {
+  mx_stream_scope scope = {mxi_current_stream()};
+  mx_set_default_stream(s); /* a bad stream records the error and leaves the current one */
+  return scope;
+}
+
+void mx_stream_scope_end(mx_stream_scope scope) {
+  current = scope.previous;
+  have_stream = true;
+}
+
 mx_stream mx_new_stream(mx_device d) {
   mx_backend *be = backend_of(d);
   if (!be || !be->new_stream) return mx_device_stream(d); /* the host runs one ordered queue */
