@@ -16,8 +16,8 @@ static bool same_shape(const mx_array *a, const mx_array *b) {
 }
 
 /* Tangents of outs from tangents of srcs (NULL entries are zero). */
-void mxi_forward(const mxi_tape *t, int n_src, mx_array *const *srcs, mx_array *const *src_tan,
-                 int n_out, mx_array *const *outs, mx_array **out_tan) {
+static void forward(const mxi_tape *t, int n_src, mx_array *const *srcs, mx_array *const *src_tan,
+                    int n_out, mx_array *const *outs, mx_array **out_tan) {
   mx_array **tan = calloc((size_t)(t->n ? t->n : 1), sizeof *tan);
   if (!tan) abort();
   for (int i = 0; i < n_src; i++) {
@@ -96,7 +96,7 @@ mx_status mx_jvp(mx_function *f, int n_in, mx_array *const *primals, mx_array *c
   if (st == MX_OK) {
     mxi_tape t;
     mxi_tape_build(&t, n_out, outputs, n_in, ins);
-    mxi_forward(&t, n_in, ins, tan, n_out, outputs, jvps);
+    forward(&t, n_in, ins, tan, n_out, outputs, jvps);
     mxi_tape_free(&t);
     for (int j = 0; j < n_out; j++) {
       if (!jvps[j]) jvps[j] = mx_zeros_like(outputs[j]);

@@ -37,8 +37,8 @@ void mxi_accumulate_grad(const mxi_tape *t, mx_array **cot, mx_array *node, mx_a
   if (k >= 0 && differentiable(input)) accumulate(&cot[k], checked(g, node, input));
 }
 
-void mxi_backward(const mxi_tape *t, int n_out, mx_array *const *outs, mx_array *const *cots,
-                  int n_src, mx_array *const *srcs, mx_array **grads) {
+static void backward(const mxi_tape *t, int n_out, mx_array *const *outs, mx_array *const *cots,
+                     int n_src, mx_array *const *srcs, mx_array **grads) {
   mx_array **cot = calloc((size_t)(t->n ? t->n : 1), sizeof *cot);
   if (!cot) abort();
   for (int j = 0; j < n_out; j++) {
@@ -148,7 +148,7 @@ static mx_status vjp_core(mx_function *f, int n_in, mx_array *const *primals, co
       mxi_tape_build(&t, n_out, outputs, n_src, srcs);
       mx_array **g = malloc((size_t)(n_src ? n_src : 1) * sizeof *g);
       if (!g) abort();
-      mxi_backward(&t, n_out, outputs, c, n_src, srcs, g);
+      backward(&t, n_out, outputs, c, n_src, srcs, g);
       mxi_tape_free(&t);
       for (int i = 0, k = 0; i < n_in; i++) {
         if (!sources[i]) continue;
