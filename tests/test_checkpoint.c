@@ -56,7 +56,7 @@ TEST(checkpoint_saves_memory_with_identical_gradients) {
   mx_array *w[2 * LAYERS];
   mx_array *key = mx_random_key(0);
   mx_array *keys[2 * LAYERS + 1];
-  mx_unstack(mx_random_split(key, 2 * LAYERS + 1), 0, keys);
+  mx_unstack(mx_random_split(key, 2 * LAYERS + 1), 0, 2 * LAYERS + 1, keys);
   for (int l = 0; l < LAYERS; l++) {
     w[2 * l] = mx_random_normal(keys[2 * l], MX_SHAPE(WIDTH, HIDDEN), 0, 1.0 / sqrt(WIDTH), MX_FLOAT32);
     w[2 * l + 1] = mx_random_normal(keys[2 * l + 1], MX_SHAPE(HIDDEN, WIDTH), 0, 0.2 / sqrt(HIDDEN), MX_FLOAT32);

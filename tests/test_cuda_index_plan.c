@@ -329,23 +329,23 @@ TEST(scatter_cases) {
   for (int mode = MX_SCATTER_ASSIGN; mode <= MX_SCATTER_PROD; mode++) {
     mx_array *a = mx_transpose(seq(MX_SHAPE(3, 4), MX_INT32), MX_ALL_AXES); /* (4, 3) view */
     mx_array *i = ints(5, dup, MX_INT8);
-    check("scatter rows", mx_scatter(a, 1, &i, seq(MX_SHAPE(5, 1, 3), MX_INT32), &ax0, (mx_scatter_mode)mode));
-    check("scatter partial block", mx_scatter(a, 1, &i, seq(MX_SHAPE(5, 1, 2), MX_INT32), &ax0, (mx_scatter_mode)mode));
+    check("scatter rows", mx_scatter(a, 1, &i, &ax0, seq(MX_SHAPE(5, 1, 3), MX_INT32), (mx_scatter_mode)mode));
+    check("scatter partial block", mx_scatter(a, 1, &i, &ax0, seq(MX_SHAPE(5, 1, 2), MX_INT32), (mx_scatter_mode)mode));
     int64_t c[2] = {0, 1};
     mx_array *ci = ints(2, c, MX_UINT16);
-    check("scatter overlapping blocks", mx_scatter(a, 1, &ci, seq(MX_SHAPE(2, 4, 2), MX_INT32), &ax1, (mx_scatter_mode)mode));
+    check("scatter overlapping blocks", mx_scatter(a, 1, &ci, &ax1, seq(MX_SHAPE(2, 4, 2), MX_INT32), (mx_scatter_mode)mode));
   }
   mx_array *f = mx_reshape(mx_astype(seq(MX_SHAPE(6), MX_FLOAT32), MX_FLOAT32), MX_SHAPE(6));
   float nan[5] = {2, NAN, 9, 1, 0};
   mx_array *u = mx_array_new(nan, MX_SHAPE(5), MX_FLOAT32);
   int64_t fi[5] = {0, 1, 0, 5, 5};
   mx_array *ii = ints(5, fi, MX_UINT64);
-  check("scatter max nan", mx_scatter(f, 1, &ii, mx_reshape(u, MX_SHAPE(5, 1)), &ax0, MX_SCATTER_MAX));
-  check("scatter min nan", mx_scatter(f, 1, &ii, mx_reshape(u, MX_SHAPE(5, 1)), &ax0, MX_SCATTER_MIN));
-  check("scatter assign float", mx_scatter(f, 1, &ii, mx_reshape(u, MX_SHAPE(5, 1)), &ax0, MX_SCATTER_ASSIGN));
+  check("scatter max nan", mx_scatter(f, 1, &ii, &ax0, mx_reshape(u, MX_SHAPE(5, 1)), MX_SCATTER_MAX));
+  check("scatter min nan", mx_scatter(f, 1, &ii, &ax0, mx_reshape(u, MX_SHAPE(5, 1)), MX_SCATTER_MIN));
+  check("scatter assign float", mx_scatter(f, 1, &ii, &ax0, mx_reshape(u, MX_SHAPE(5, 1)), MX_SCATTER_ASSIGN));
   int64_t bad[3] = {0, 6, 1};
   mx_array *bi = ints(3, bad, MX_INT32);
-  check("scatter bad", mx_scatter(f, 1, &bi, seq(MX_SHAPE(3, 1), MX_FLOAT32), &ax0, MX_SCATTER_ADD));
+  check("scatter bad", mx_scatter(f, 1, &bi, &ax0, seq(MX_SHAPE(3, 1), MX_FLOAT32), MX_SCATTER_ADD));
 }
 
 TEST(scatter_along_cases) {

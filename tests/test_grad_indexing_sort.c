@@ -56,7 +56,7 @@ static mx_array *b_gather_bcast(mx_array *const *in) { /* index arrays broadcast
 #define SCAT(NAME, MODE, ...)                                                        \
   static mx_array *NAME(mx_array *const *in) {                                       \
     mx_array *idx = I64(S(mx_array_shape(in[1])[0]), __VA_ARGS__);                    \
-    return mx_scatter(in[0], 1, &idx, in[1], (int[]){0}, MODE);                      \
+    return mx_scatter(in[0], 1, &idx, (int[]){0}, in[1], MODE);                      \
   }
 SCAT(b_scatter_assign, MX_SCATTER_ASSIGN, 4, 1, -3)
 SCAT(b_scatter_max, MX_SCATTER_MAX, 4, 1, -3)
@@ -242,7 +242,7 @@ static mx_array *v_gather(mx_array *const *in) {
 }
 static mx_scatter_mode v_mode;
 static mx_array *v_scatter(mx_array *const *in) { /* indices on axes 1 then 0 */
-  return mx_scatter(in[0], 2, (mx_array *[]){in[2], in[3]}, in[1], (int[]){1, 0}, v_mode);
+  return mx_scatter(in[0], 2, (mx_array *[]){in[2], in[3]}, (int[]){1, 0}, in[1], v_mode);
 }
 static mx_array *v_slice_update(mx_array *const *in) {
   return mx_slice_update(in[0], in[1], 2, su_start, su_stop, su_step);
@@ -338,7 +338,7 @@ static void f_scatter1(void *ctx, int n_in, mx_array **in, int n_out, mx_array *
   (void)ctx; (void)n_in; (void)n_out;
   int64_t m = mx_array_size(in[1]);
   mx_array *u = mx_reshape(in[1], S(m, 1));
-  mx_array *r = mx_scatter(in[0], 1, &h_idx, u, (int[]){0}, h_mode);
+  mx_array *r = mx_scatter(in[0], 1, &h_idx, (int[]){0}, u, h_mode);
   out[0] = mx_sum(mx_multiply(r, vec(h_w, (int)mx_array_size(in[0]))), MX_ALL_AXES, false);
 }
 
@@ -525,7 +525,7 @@ static void f_mix(void *ctx, int n_in, mx_array **in, int n_out, mx_array **out)
   (void)ctx; (void)n_in; (void)n_out;
   mx_array *a = in[0], *idx = in[1]; /* a (3, 5), idx (2) */
   mx_array *u = mx_reshape(mx_take(a, idx, 0), S(2, 1, 5));
-  mx_array *s = mx_sum(mx_scatter(a, 1, &idx, u, (int[]){0}, MX_SCATTER_MAX), MX_ALL_AXES, false);
+  mx_array *s = mx_sum(mx_scatter(a, 1, &idx, (int[]){0}, u, MX_SCATTER_MAX), MX_ALL_AXES, false);
   mx_array *t = mx_take_along_axis(mx_sort(a, 1), mx_reshape(idx, S(1, 2)), 1);
   out[0] = mx_add(mx_add(mx_take(a, idx, 1), s), t);
 }

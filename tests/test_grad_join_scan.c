@@ -14,17 +14,17 @@ static mx_array *b_stack(mx_array *const *in) { return mx_stack(2, in, 1); }
 static mx_array *b_stack_last(mx_array *const *in) { return mx_stack(3, in, -1); }
 static mx_array *b_split(mx_array *const *in) {
   mx_array *out[3];
-  mx_split(in[0], 3, 1, out);
+  mx_split(in[0], 3, 1, 3, out);
   return out[1];
 }
 static mx_array *b_split_at(mx_array *const *in) {
   mx_array *out[3];
-  mx_split_at(in[0], 2, I64(1, 4), 0, out);
+  mx_split_at(in[0], 2, I64(1, 4), 0, 3, out);
   return mx_multiply(out[1], out[1]); /* a nonlinear use, so the cotangent depends on x */
 }
 static mx_array *b_unstack(mx_array *const *in) {
   mx_array *out[4];
-  mx_unstack(in[0], 1, out);
+  mx_unstack(in[0], 1, 4, out);
   return out[2];
 }
 static mx_array *b_tile(mx_array *const *in) { return mx_tile(in[0], S(2, 1, 2)); }
@@ -137,7 +137,7 @@ static void call_unary(void *ctx, int n_in, mx_array **in, int n_out, mx_array *
 static void vjp_jvp(unary_build b, mx_array *x, mx_array *c, mx_array *v, mx_array **g, mx_array **t) {
   mx_function *f = mx_function_new(call_unary, &b, 1, 1);
   mx_array *y;
-  if (g && mx_vjp(f, 1, &x, 1, &c, &y, g) != MX_OK) FAIL("vjp: %s", mx_last_error());
+  if (g && mx_vjp(f, 1, &x, &c, 1, &y, g) != MX_OK) FAIL("vjp: %s", mx_last_error());
   if (t && mx_jvp(f, 1, &x, &v, 1, &y, t) != MX_OK) FAIL("jvp: %s", mx_last_error());
   mx_function_free(f);
 }
@@ -426,7 +426,7 @@ TEST(vmap_batch_axes_anywhere) {
 static void f_restack(void *ctx, int n_in, mx_array **in, int n_out, mx_array **out) {
   (void)ctx; (void)n_in; (void)n_out;
   mx_array *parts[70];
-  mx_unstack(in[0], 0, parts);
+  mx_unstack(in[0], 0, 70, parts);
   for (int k = 0; k < 70; k++) parts[k] = mx_multiply(parts[k], mx_scalar(k + 1));
   out[0] = mx_stack(70, parts, 0);
 }
@@ -436,7 +436,7 @@ TEST(concatenate_of_many_inputs) {
   for (int k = 0; k < 70; k++) w[k] = 0.5 + k, want[k] = w[k] * (k + 1);
   mx_function *f = mx_function_new(f_restack, NULL, 1, 1);
   mx_array *x = rand_array(S(70), 6), *wa = mx_array_new(w, S(70), MX_FLOAT64), *y, *g, *t;
-  CHECK(mx_vjp(f, 1, &x, 1, &wa, &y, &g) == MX_OK);
+  CHECK(mx_vjp(f, 1, &x, &wa, 1, &y, &g) == MX_OK);
   check_values(g, want, 70, 0, "vjp of stack(70)");
   CHECK(mx_jvp(f, 1, &x, &wa, 1, &y, &t) == MX_OK);
   check_values(t, want, 70, 0, "jvp of stack(70)");

@@ -106,7 +106,7 @@ static mx_array *raw_grad_weight(const cv *c, mx_array *x, mx_array *cot, const 
 }
 
 #define C1(NAME, S_, P_, D_, G_) \
-  static mx_array *NAME(mx_array *const *in) { return mx_conv1d(in[0], in[1], S_, P_, D_, G_); }
+  static mx_array *NAME(mx_array *const *in) { return mx_conv1d(in[0], in[1], (int[]){S_}, (int[]){P_}, (int[]){D_}, G_); }
 #define C2(NAME, SH, SW, PH, PW, DH, DW, G_)                                               \
   static mx_array *NAME(mx_array *const *in) {                                              \
     return mx_conv2d(in[0], in[1], (int[]){SH, SW}, (int[]){PH, PW}, (int[]){DH, DW}, G_); \
@@ -365,8 +365,8 @@ TEST(conv_gradients_in_reduced_precision) {
       mx_call(f, 2, in, 1, &y);
       mx_array *ct = mx_astype(rnd(mx_array_shape_of(y), 23 + i), dts[d]);
       ct = mx_swapaxes(mx_contiguous(mx_swapaxes(ct, 0, 1)), 0, 1);
-      CHECK(mx_vjp(f, 2, in, 1, &ct, &y, got) == MX_OK);
-      CHECK(mx_vjp(f, 2, in64, 1, (mx_array *[]){mx_astype(ct, MX_FLOAT64)}, &y, want) == MX_OK);
+      CHECK(mx_vjp(f, 2, in, &ct, 1, &y, got) == MX_OK);
+      CHECK(mx_vjp(f, 2, in64, (mx_array *[]){mx_astype(ct, MX_FLOAT64)}, 1, &y, want) == MX_OK);
       for (int k = 0; k < 2; k++) {
         CHECK_INT(mx_array_dtype(got[k]), dts[d]);
         double scale = mx_item_f64(mx_max(mx_abs(want[k]), MX_ALL_AXES, false));
@@ -385,7 +385,7 @@ static void f_grads(void *p, int n_in, mx_array **in, int n_out, mx_array **out)
   (void)n_in; (void)n_out;
   mx_function *f = mx_function_new(f_conv_cv, p, 2, 1);
   mx_array *y;
-  mx_vjp(f, 2, (mx_array *[]){in[0], in[1]}, 1, &in[2], &y, out);
+  mx_vjp(f, 2, (mx_array *[]){in[0], in[1]}, &in[2], 1, &y, out);
   mx_function_free(f);
 }
 

@@ -50,9 +50,9 @@ TEST(out_of_range_indices_fail_evaluation) {
   mx_array *i3 = i64(1, (int64_t[]){3});
   CHECK_EVAL_FAILS(mx_gather(m, 1, &i3, (int[]){1}, (int64_t[]){1, 2}), "mx_gather", "block of 2");
   mx_array *upd = mx_ones(MX_SHAPE(2, 1, 4), MX_INT32);
-  CHECK(mx_eval(mx_scatter(m, 1, idx2, upd, (int[]){0}, MX_SCATTER_ADD)) == MX_OK);
+  CHECK(mx_eval(mx_scatter(m, 1, idx2, (int[]){0}, upd, MX_SCATTER_ADD)) == MX_OK);
   mx_array *i9 = i64(2, (int64_t[]){0, -4});
-  CHECK_EVAL_FAILS(mx_scatter(m, 1, &i9, upd, (int[]){0}, MX_SCATTER_ASSIGN), "mx_scatter", "-4");
+  CHECK_EVAL_FAILS(mx_scatter(m, 1, &i9, (int[]){0}, upd, MX_SCATTER_ASSIGN), "mx_scatter", "-4");
   /* the program goes on: a valid op still evaluates */
   CHECK_CLOSE(mx_item_f64(mx_sum(mx_take(a, i64(2, (int64_t[]){-1, 0}), 0), MX_ALL_AXES, false)), 4, 0, 0);
 }
@@ -79,7 +79,7 @@ TEST(bad_arguments_are_error_arrays) {
   CHECK_ERROR(mx_take_along_axis(a, mx_zeros(MX_SHAPE(3, 4), MX_FLOAT16), 0), "mx_take_along_axis: indices must");
   CHECK_ERROR(mx_put_along_axis(a, mx_zeros(MX_SHAPE(3, 4), MX_FLOAT64), mx_scalar(1), 0), "mx_put_along_axis: indices");
   CHECK_ERROR(mx_gather(a, 1, &fi, (int[]){0}, (int64_t[]){1, 4}), "mx_gather: indices must");
-  CHECK_ERROR(mx_scatter(a, 1, &bi, mx_zeros(MX_SHAPE(2, 1, 4), MX_FLOAT32), (int[]){0}, MX_SCATTER_ADD), "mx_scatter: indices must");
+  CHECK_ERROR(mx_scatter(a, 1, &bi, (int[]){0}, mx_zeros(MX_SHAPE(2, 1, 4), MX_FLOAT32), MX_SCATTER_ADD), "mx_scatter: indices must");
   /* axes */
   CHECK_ERROR(mx_take(a, ii, 2), "mx_take: axis 2 is out of range");
   CHECK_ERROR(mx_take(a, ii, -3), "mx_take: axis -3");
@@ -95,13 +95,13 @@ TEST(bad_arguments_are_error_arrays) {
   CHECK_ERROR(mx_gather(a, 1, &ii, (int[]){0}, (int64_t[]){1, 5}), "mx_gather: slice sizes (1,5) do not fit an array of shape (3,4)");
   CHECK_ERROR(mx_gather(a, 2, (mx_array *[]){ii, i64(3, (int64_t[]){0, 1, 2})}, (int[]){0, 1}, (int64_t[]){1, 1}),
               "mx_gather: index arrays of shapes (2) and (3) cannot be broadcast");
-  CHECK_ERROR(mx_scatter(a, 1, &ii, mx_zeros(MX_SHAPE(2, 4), MX_FLOAT32), (int[]){0}, MX_SCATTER_ADD),
+  CHECK_ERROR(mx_scatter(a, 1, &ii, (int[]){0}, mx_zeros(MX_SHAPE(2, 4), MX_FLOAT32), MX_SCATTER_ADD),
               "mx_scatter: updates of shape (2,4) do not match indices of shape (2)");
-  CHECK_ERROR(mx_scatter(a, 1, &ii, mx_zeros(MX_SHAPE(3, 1, 4), MX_FLOAT32), (int[]){0}, MX_SCATTER_ADD), "mx_scatter: updates of shape (3,1,4)");
-  CHECK_ERROR(mx_scatter(a, 1, &ii, mx_zeros(MX_SHAPE(2, 1, 5), MX_FLOAT32), (int[]){0}, MX_SCATTER_ADD), "mx_scatter: updates");
-  CHECK_ERROR(mx_scatter(a, 1, &ii, mx_zeros(MX_SHAPE(2, 1, 4), MX_FLOAT32), (int[]){0}, (mx_scatter_mode)9), "mx_scatter: unknown scatter mode 9");
+  CHECK_ERROR(mx_scatter(a, 1, &ii, (int[]){0}, mx_zeros(MX_SHAPE(3, 1, 4), MX_FLOAT32), MX_SCATTER_ADD), "mx_scatter: updates of shape (3,1,4)");
+  CHECK_ERROR(mx_scatter(a, 1, &ii, (int[]){0}, mx_zeros(MX_SHAPE(2, 1, 5), MX_FLOAT32), MX_SCATTER_ADD), "mx_scatter: updates");
+  CHECK_ERROR(mx_scatter(a, 1, &ii, (int[]){0}, mx_zeros(MX_SHAPE(2, 1, 4), MX_FLOAT32), (mx_scatter_mode)9), "mx_scatter: unknown scatter mode 9");
   mx_array *c = mx_zeros(MX_SHAPE(3), MX_COMPLEX64);
-  CHECK_ERROR(mx_scatter(c, 1, &ii, mx_zeros(MX_SHAPE(2, 1), MX_COMPLEX64), (int[]){0}, MX_SCATTER_MAX), "mx_scatter: max/min scatter of complex64");
+  CHECK_ERROR(mx_scatter(c, 1, &ii, (int[]){0}, mx_zeros(MX_SHAPE(2, 1), MX_COMPLEX64), MX_SCATTER_MAX), "mx_scatter: max/min scatter of complex64");
   CHECK_ERROR(mx_scatter_along_axis(c, ii, mx_zeros(MX_SHAPE(2), MX_COMPLEX64), 0, MX_SCATTER_MIN), "mx_scatter_along_axis: max/min");
   CHECK_ERROR(mx_take_along_axis(a, ii, 0), "mx_take_along_axis: indices of shape (2) must have as many dimensions as the array of shape (3,4)");
   CHECK_ERROR(mx_take_along_axis(a, mx_zeros(MX_SHAPE(2, 3), MX_INT32), 0), "mx_take_along_axis: indices of shape (2,3) do not broadcast");
@@ -131,9 +131,9 @@ TEST(numpy_examples) {
   mx_array *z = mx_zeros(MX_SHAPE(5), MX_FLOAT32);
   mx_array *idx = i64(5, (int64_t[]){0, 1, 0, -1, 0});
   mx_array *u = f32(MX_SHAPE(5, 1), (float[]){1, 2, 3, 4, 5});
-  check_values(mx_scatter(z, 1, &idx, u, (int[]){0}, MX_SCATTER_ADD), 5, (double[]){9, 2, 0, 0, 4}, "scatter add");
-  check_values(mx_scatter(z, 1, &idx, u, (int[]){0}, MX_SCATTER_ASSIGN), 5, (double[]){5, 2, 0, 0, 4}, "scatter assign");
-  check_values(mx_scatter(mx_ones(MX_SHAPE(5), MX_FLOAT32), 1, &idx, u, (int[]){0}, MX_SCATTER_PROD), 5,
+  check_values(mx_scatter(z, 1, &idx, (int[]){0}, u, MX_SCATTER_ADD), 5, (double[]){9, 2, 0, 0, 4}, "scatter add");
+  check_values(mx_scatter(z, 1, &idx, (int[]){0}, u, MX_SCATTER_ASSIGN), 5, (double[]){5, 2, 0, 0, 4}, "scatter assign");
+  check_values(mx_scatter(mx_ones(MX_SHAPE(5), MX_FLOAT32), 1, &idx, (int[]){0}, u, MX_SCATTER_PROD), 5,
                (double[]){15, 2, 1, 1, 4}, "scatter prod");
   check_values(mx_put_along_axis(z, i64(3, (int64_t[]){1, 1, 2}), f32(MX_SHAPE(3), (float[]){5, 6, 7}), 0), 5,
                (double[]){0, 6, 7, 0, 0}, "put_along_axis last write wins");
@@ -209,7 +209,7 @@ TEST(large_gather_and_scatter_match_loops) {
   for (int i = 0; i < N; i++)
     for (int j = 0; j < D; j++) want[((idx[i] + V) % V) * D + j] += upd[i * D + j];
   mx_array *u = mx_array_new(upd, MX_SHAPE(N, 1, D), MX_FLOAT32);
-  const float *s = mx_array_data(mx_scatter(mx_zeros(MX_SHAPE(V, D), MX_FLOAT32), 1, &ix, u, (int[]){0}, MX_SCATTER_ADD));
+  const float *s = mx_array_data(mx_scatter(mx_zeros(MX_SHAPE(V, D), MX_FLOAT32), 1, &ix, (int[]){0}, u, MX_SCATTER_ADD));
   CHECK(s != NULL);
   for (int i = 0; s && i < V * D && bad < 5; i++)
     if (fabs(s[i] - want[i]) > 1e-3 && bad++ < 5) FAIL("scatter add [%d] = %g, want %g", i, s[i], want[i]);

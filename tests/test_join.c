@@ -82,7 +82,7 @@ TEST(concatenate_mixed_layouts) {
 TEST(split_parts_and_unstack_shapes) {
   mx_array *a = mx_reshape(mx_arange(0, 24, 1, MX_INT32), MX_SHAPE(4, 6));
   mx_array *p[3];
-  mx_split(a, 3, 1, p);
+  CHECK_INT(mx_split(a, 3, 1, 3, p), 3);
   for (int k = 0; k < 3; k++) {
     CHECK_INT(mx_array_dim(p[k], 0), 4);
     CHECK_INT(mx_array_dim(p[k], 1), 2);
@@ -90,17 +90,17 @@ TEST(split_parts_and_unstack_shapes) {
     CHECK_CLOSE(mx_array_get_f64(p[k], idx), 18 + 2 * k + 1, 0, 0);
   }
   mx_array *q[1];
-  mx_split_at(a, 0, NULL, 0, q); /* no indices: one part, the whole array */
+  CHECK_INT(mx_split_at(a, 0, NULL, 0, 1, q), 1); /* no indices: one part, the whole array */
   CHECK_INT(mx_array_size(q[0]), 24);
   mx_array *u[4];
-  mx_unstack(a, 0, u);
+  CHECK_INT(mx_unstack(a, 0, 4, u), 4);
   for (int k = 0; k < 4; k++) {
     CHECK_INT(mx_array_ndim(u[k]), 1);
     int64_t idx[1] = {5};
     CHECK_CLOSE(mx_array_get_f64(u[k], idx), 6 * k + 5, 0, 0);
   }
   mx_array *e[2];
-  mx_split(mx_zeros(MX_SHAPE(0, 3), MX_INT8), 2, 0, e); /* 0 splits into empty parts */
+  mx_split(mx_zeros(MX_SHAPE(0, 3), MX_INT8), 2, 0, 2, e); /* 0 splits into empty parts */
   CHECK_INT(mx_array_size(e[0]), 0);
   CHECK_INT(mx_array_size(e[1]), 0);
 }
@@ -203,25 +203,33 @@ TEST(errors_concatenate_stack) {
 TEST(errors_split) {
   mx_array *a = mx_zeros(MX_SHAPE(5, 6), MX_INT32);
   mx_array *p[4];
-  mx_split(a, 4, 0, p);
+  CHECK_INT(mx_split(a, 4, 0, 4, p), -1);
   for (int k = 0; k < 4; k++) CHECK_ERROR(p[k], "mx_split: an array of shape (5,6) cannot be split into 4");
-  mx_split(a, 2, 2, p);
+  mx_split(a, 2, 2, 4, p);
   CHECK_ERROR(p[0], "mx_split: axis 2");
   CHECK_ERROR(p[1], "mx_split: axis 2");
   mx_clear_error();
-  mx_split(a, 0, 0, p);
-  CHECK(mx_last_error() && strstr(mx_last_error(), "mx_split:"));
+  mx_split(a, 0, 0, 4, p);
+  CHECK_ERROR(p[3], "mx_split: sections must be at least 1 (got 0)");
+  /* out too small, or no out at all: an error, never a write past cap */
+  mx_array *two[2] = {NULL, NULL};
+  CHECK_INT(mx_split(a, 3, 1, 2, two), -1);
+  CHECK_ERROR(two[1], "mx_split: out has room for 2 arrays, the split makes 3");
+  CHECK_INT(mx_split(a, 2, 0, 2, NULL), -1);
+  CHECK(mx_last_error() && strstr(mx_last_error(), "mx_split: out must hold cap arrays (got cap 2, out NULL)"));
   mx_clear_error();
+  CHECK_INT(mx_unstack(a, 1, 2, two), -1);
+  CHECK_ERROR(two[0], "mx_unstack: out has room for 2 arrays, the split makes 6");
+  CHECK_INT(mx_split_at(a, 2, (int64_t[]){1, 2}, 0, 2, two), -1);
+  CHECK_ERROR(two[1], "mx_split_at: out has room for 2 arrays, the split makes 3");
   int64_t idx[2] = {1, 2};
-  mx_split_at(a, 2, idx, -3, p);
+  mx_split_at(a, 2, idx, -3, 4, p);
   for (int k = 0; k < 3; k++) CHECK_ERROR(p[k], "mx_split_at: axis -3");
-  mx_split_at(a, -1, idx, 0, p);
-  CHECK(mx_last_error() && strstr(mx_last_error(), "mx_split_at:"));
-  mx_clear_error();
-  mx_unstack(mx_scalar(1), 0, p);
-  CHECK(mx_last_error() && strstr(mx_last_error(), "mx_unstack:"));
-  mx_clear_error();
-  mx_split(mx_reshape(a, MX_SHAPE(4)), 2, 0, p); /* an error input propagates to every part */
+  mx_split_at(a, -1, idx, 0, 4, p);
+  CHECK_ERROR(p[0], "mx_split_at: indices must hold n >= 0 entries (got n = -1)");
+  mx_unstack(mx_scalar(1), 0, 4, p);
+  CHECK_ERROR(p[0], "mx_unstack: axis 0 is out of range");
+  mx_split(mx_reshape(a, MX_SHAPE(4)), 2, 0, 4, p); /* an error input propagates to every part */
   CHECK_ERROR(p[0], "mx_reshape:");
   CHECK_ERROR(p[1], "mx_reshape:");
 }

@@ -54,7 +54,7 @@ static ref_array *ref_conv(const ref_array *x, const ref_array *w, const conv_ar
 }
 
 static mx_array *run_conv(mx_array *x, mx_array *w, const conv_args *a) {
-  if (a->ns == 1) return mx_conv1d(x, w, a->stride[0], a->pad[0], a->dil[0], a->groups);
+  if (a->ns == 1) return mx_conv1d(x, w, a->stride, a->pad, a->dil, a->groups);
   return mx_conv2d(x, w, a->stride, a->pad, a->dil, a->groups);
 }
 
@@ -180,26 +180,26 @@ TEST(conv_empty) {
 
 TEST(conv_errors) {
   mx_array *x = mx_ones(MX_SHAPE(2, 10, 6), MX_FLOAT32), *w = mx_ones(MX_SHAPE(4, 3, 6), MX_FLOAT32);
-  CHECK_ERROR(mx_conv1d(x, mx_ones(MX_SHAPE(4, 3, 5), MX_FLOAT32), 1, 0, 1, 1),
+  CHECK_ERROR(mx_conv1d(x, mx_ones(MX_SHAPE(4, 3, 5), MX_FLOAT32), NULL, NULL, NULL, 1),
               "mx_conv1d: channel mismatch: input (2,10,6) has 6 channels and groups=1, so the weight's last dimension must be 6");
-  CHECK_ERROR(mx_conv1d(x, mx_ones(MX_SHAPE(4, 3, 2), MX_FLOAT32), 1, 0, 1, 4), "groups=4 must divide");
-  CHECK_ERROR(mx_conv1d(x, mx_ones(MX_SHAPE(5, 3, 3), MX_FLOAT32), 1, 0, 1, 2), "groups=2 must divide");
-  CHECK_ERROR(mx_conv1d(x, w, 1, 0, 1, 0), "groups must be positive");
-  CHECK_ERROR(mx_conv1d(x, mx_ones(MX_SHAPE(4, 11, 6), MX_FLOAT32), 1, 0, 1, 1), "kernel larger than the padded input");
-  CHECK_ERROR(mx_conv1d(x, w, 1, 0, 5, 1), "spans 11, padded input is 10");
-  CHECK_ERROR(mx_conv1d(x, w, 0, 0, 1, 1), "stride (0) and dilation (1) must be positive");
-  CHECK_ERROR(mx_conv1d(x, w, 1, 0, -1, 1), "must be positive");
-  CHECK_ERROR(mx_conv1d(x, w, 1, -1, 1, 1), "padding must be non-negative");
-  CHECK_ERROR(mx_conv1d(mx_ones(MX_SHAPE(10, 6), MX_FLOAT32), w, 1, 0, 1, 1), "input must have 3 dimensions [N, L, C_in]");
-  CHECK_ERROR(mx_conv1d(x, mx_ones(MX_SHAPE(3, 6), MX_FLOAT32), 1, 0, 1, 1), "weight must have 3 dimensions");
+  CHECK_ERROR(mx_conv1d(x, mx_ones(MX_SHAPE(4, 3, 2), MX_FLOAT32), NULL, NULL, NULL, 4), "groups=4 must divide");
+  CHECK_ERROR(mx_conv1d(x, mx_ones(MX_SHAPE(5, 3, 3), MX_FLOAT32), NULL, NULL, NULL, 2), "groups=2 must divide");
+  CHECK_ERROR(mx_conv1d(x, w, (int[]){1}, (int[]){0}, (int[]){1}, 0), "groups must be positive");
+  CHECK_ERROR(mx_conv1d(x, mx_ones(MX_SHAPE(4, 11, 6), MX_FLOAT32), NULL, NULL, NULL, 1), "kernel larger than the padded input");
+  CHECK_ERROR(mx_conv1d(x, w, (int[]){1}, (int[]){0}, (int[]){5}, 1), "spans 11, padded input is 10");
+  CHECK_ERROR(mx_conv1d(x, w, (int[]){0}, (int[]){0}, (int[]){1}, 1), "stride (0) and dilation (1) must be positive");
+  CHECK_ERROR(mx_conv1d(x, w, (int[]){1}, (int[]){0}, (int[]){-1}, 1), "must be positive");
+  CHECK_ERROR(mx_conv1d(x, w, (int[]){1}, (int[]){-1}, (int[]){1}, 1), "padding must be non-negative");
+  CHECK_ERROR(mx_conv1d(mx_ones(MX_SHAPE(10, 6), MX_FLOAT32), w, NULL, NULL, NULL, 1), "input must have 3 dimensions [N, L, C_in]");
+  CHECK_ERROR(mx_conv1d(x, mx_ones(MX_SHAPE(3, 6), MX_FLOAT32), NULL, NULL, NULL, 1), "weight must have 3 dimensions");
   CHECK_ERROR(mx_conv2d(x, w, NULL, NULL, NULL, 1), "mx_conv2d: input must have 4 dimensions [N, H, W, C_in]");
-  CHECK_ERROR(mx_conv1d(mx_ones(MX_SHAPE(2, 10, 6), MX_INT32), mx_ones(MX_SHAPE(4, 3, 6), MX_INT32), 1, 0, 1, 1),
+  CHECK_ERROR(mx_conv1d(mx_ones(MX_SHAPE(2, 10, 6), MX_INT32), mx_ones(MX_SHAPE(4, 3, 6), MX_INT32), NULL, NULL, NULL, 1),
               "mx_conv1d: int32 inputs are not supported");
-  CHECK_ERROR(mx_conv1d(x, mx_ones(MX_SHAPE(4, 3, 6), MX_COMPLEX64), 1, 0, 1, 1), "complex64 inputs are not supported");
-  CHECK_ERROR(mx_conv1d(x, mx_ones(MX_SHAPE(4, 0, 6), MX_FLOAT32), 1, 0, 1, 1), "kernel size must be positive");
+  CHECK_ERROR(mx_conv1d(x, mx_ones(MX_SHAPE(4, 3, 6), MX_COMPLEX64), NULL, NULL, NULL, 1), "complex64 inputs are not supported");
+  CHECK_ERROR(mx_conv1d(x, mx_ones(MX_SHAPE(4, 0, 6), MX_FLOAT32), NULL, NULL, NULL, 1), "kernel size must be positive");
   CHECK_ERROR(mx_conv2d(mx_ones(MX_SHAPE(1, 4, 4, 2), MX_FLOAT32), mx_ones(MX_SHAPE(3, 2, 5, 2), MX_FLOAT32),
                         NULL, (int[]){0, 0}, NULL, 1), "spatial axis 1");
-  CHECK_ERROR(mx_conv1d(NULL, w, 1, 0, 1, 1), "mx_conv1d");
+  CHECK_ERROR(mx_conv1d(NULL, w, (int[]){1}, (int[]){0}, (int[]){1}, 1), "mx_conv1d");
   /* defaults and promotion: float16 input with float32 weight computes in float32 */
   mx_array *y = mx_conv2d(mx_ones(MX_SHAPE(1, 4, 4, 2), MX_FLOAT16), mx_ones(MX_SHAPE(3, 3, 3, 2), MX_FLOAT32),
                           NULL, NULL, NULL, 1);

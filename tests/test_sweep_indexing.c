@@ -246,7 +246,7 @@ static mx_array *scatter_rows_build(mx_array *const *in, mx_scatter_mode mode) {
   mx_array *idx = make_index(MX_SHAPE(d0), d0, 16, idx_dtype(mx_array_dtype(a), 16, d0));
   mx_array *u = mx_expand_dims(in[1], MX_AXES(1));
   if (d0 == 0) u = mx_slice_axis(u, 1, 0, 0, 1); /* a block of 1 row does not fit 0 rows */
-  return mx_scatter(a, 1, &idx, u, (int[]){0}, mode);
+  return mx_scatter(a, 1, &idx, (int[]){0}, u, mode);
 }
 
 static ref_array *scatter_rows_ref(ref_array *const *in, mx_scatter_mode mode) {
@@ -299,7 +299,7 @@ static mx_array *scatter2_build(mx_array *const *in, mx_scatter_mode mode) {
                       make_index_r(MX_SHAPE(g.nb), g.d0 - 1, g.d0, 18, idx_dtype(dt, 18, g.d0))};
   mx_array *u;
   ref_free(extra_input(g.ushape, dt, DOM_FINITE, 100 + (uint64_t)dt, &u));
-  return mx_scatter(a, 2, idx, u, (int[]){1, 0}, mode);
+  return mx_scatter(a, 2, idx, (int[]){1, 0}, u, mode);
 }
 
 static ref_array *scatter2_ref(ref_array *const *in, mx_scatter_mode mode) {

@@ -112,7 +112,7 @@ static mx_array *split_rev(mx_array *a, int axis) {
   int ax = norm_ax(axis, mx_array_ndim(a));
   int k = sections_for(mx_array_dim(a, ax));
   mx_array *parts[8], *rev[8];
-  mx_split(a, k, axis, parts);
+  mx_split(a, k, axis, 8, parts);
   for (int i = 0; i < k; i++) rev[i] = parts[k - 1 - i];
   return mx_concatenate(k, rev, axis);
 }
@@ -135,7 +135,7 @@ static const int64_t split_points[] = {2, -1, 1, 9};
 #define NPOINTS 4
 static mx_array *split_at_rev(mx_array *a, int axis) {
   mx_array *parts[NPOINTS + 1], *rev[NPOINTS + 1];
-  mx_split_at(a, NPOINTS, split_points, axis, parts);
+  mx_split_at(a, NPOINTS, split_points, axis, NPOINTS + 1, parts);
   for (int i = 0; i <= NPOINTS; i++) rev[i] = parts[NPOINTS - i];
   return mx_concatenate(NPOINTS + 1, rev, axis);
 }
@@ -175,7 +175,7 @@ static ref_array *r_split_at_last(ref_array *const *in, mx_dtype o) {
 static mx_array *b_unstack(mx_array *const *in) {
   int64_t n = mx_array_dim(in[0], -1);
   mx_array **parts = malloc(sizeof(mx_array *) * (size_t)(n + 1)), **rev = malloc(sizeof(mx_array *) * (size_t)(n + 1));
-  mx_unstack(in[0], -1, parts);
+  mx_unstack(in[0], -1, (int)n, parts);
   for (int64_t i = 0; i < n; i++) rev[i] = parts[n - 1 - i];
   mx_array *r = mx_stack((int)n, rev, -1);
   free(parts);

@@ -83,7 +83,7 @@ TEST(vjp_and_jvp_agree) {
          vy[3] = {1, 1, -1};
   mx_array *p[2] = {vec(xv, 3), vec(yv, 3)};
   mx_array *cot = vec(u, 3), *outs[1], *vj[2];
-  CHECK(mx_vjp(f, 2, p, 1, &cot, outs, vj) == MX_OK);
+  CHECK(mx_vjp(f, 2, p, &cot, 1, outs, vj) == MX_OK);
   mx_array *t[2] = {vec(vx, 3), vec(vy, 3)}, *jv[1];
   CHECK(mx_jvp(f, 2, p, t, 1, outs, jv) == MX_OK);
   /* <jvp(v), u> == <v, vjp(u)> */
@@ -303,11 +303,11 @@ TEST(transform_errors) {
   CHECK_ERROR(out[0], "scalar");
   mx_array *bad_cot = vec((double[]){1, 2, 3}, 3), *outs[2], *vj[2];
   mx_array *cots[2] = {mx_scalar(1), bad_cot};
-  CHECK(mx_vjp(f, 2, in2, 2, cots, outs, vj) == MX_ERROR);
+  CHECK(mx_vjp(f, 2, in2, cots, 2, outs, vj) == MX_ERROR);
   CHECK_ERROR(vj[0], "cotangent 1 has shape (3)");
   /* vjp with an integer input gives zeros for it */
   mx_array *c2[2] = {mx_scalar(1), mx_ones(MX_SHAPE(2), MX_FLOAT64)};
-  CHECK(mx_vjp(f, 2, (mx_array *[]){y, xi}, 2, c2, outs, vj) == MX_OK);
+  CHECK(mx_vjp(f, 2, (mx_array *[]){y, xi}, c2, 2, outs, vj) == MX_OK);
   CHECK_INT(mx_array_dtype(vj[1]), MX_INT32);
   CHECK_CLOSE(mx_item_f64(mx_sum(vj[1], MX_ALL_AXES, false)), 0, 0, 0);
   mx_function *vf = mx_vmap_fn(f, (int[]){0, 3}, NULL);

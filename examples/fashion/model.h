@@ -14,7 +14,7 @@ static mx_array *flatten_forward(mx_module *m, int n, mx_array **in) {
 
 static mx_module *fashion_cnn(mx_array *key) {
   mx_array *k[4];
-  mx_unstack(mx_random_split(key, 4), 0, k);
+  mx_unstack(mx_random_split(key, 4), 0, 4, k);
   mx_module *layers[] = {
       mx_nn_conv2d(1, 32, 3, 3, 1, 0, 1, 1, true, k[0]), mx_nn_activation(MX_ACT_RELU), mx_nn_maxpool2d(2, 0, 0),
       mx_nn_conv2d(32, 64, 3, 3, 1, 0, 1, 1, true, k[1]), mx_nn_activation(MX_ACT_RELU), mx_nn_maxpool2d(2, 0, 0),

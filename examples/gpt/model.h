@@ -21,7 +21,7 @@ static mx_array *gpt_forward(mx_module *m, int n, mx_array **in) {
 
 static mx_module *gpt_new(gpt_config c, mx_array *key) {
   mx_array **k = malloc((size_t)(c.layers + 2) * sizeof *k);
-  mx_unstack(mx_random_split(key, c.layers + 2), 0, k);
+  mx_unstack(mx_random_split(key, c.layers + 2), 0, c.layers + 2, k);
   gpt_config *cfg = malloc(sizeof *cfg);
   *cfg = c;
   mx_module *m = mx_module_new("GPT", gpt_forward, cfg, free);

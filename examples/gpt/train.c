@@ -101,7 +101,7 @@ static void sample(mx_module *m, const corpus *c, int block, int n, const char *
     mx_array *x = mx_array_new(ctx + start, MX_SHAPE(1, t - start), MX_INT32);
     mx_array *logits = mx_slice_axis(mx_module_forward(m, x), 1, -1, MX_END, 1); /* last position */
     mx_array *keys[2];
-    mx_unstack(mx_random_split(key, 2), 0, keys);
+    mx_unstack(mx_random_split(key, 2), 0, 2, keys);
     key = mx_keep(keys[0]);
     mx_array *next = mx_random_categorical(keys[1], mx_divide(logits, mx_scalar(0.8)), -1);
     ctx[t] = (int32_t)mx_item_i64(next);

@@ -53,9 +53,10 @@ mx_array *mx_gather(mx_array *a, int n, mx_array *const *indices, const int *axe
                     const int64_t *slice_sizes);
 /* Scatter (MLX semantics), the inverse of gather: updates has shape I followed by a block shape
  * of a's ndim (each block dim at most a's); each block is combined into a copy of a at the
- * indexed position (position 0 on axes not indexed) by mode. A block must fit where it lands. */
-mx_array *mx_scatter(mx_array *a, int n, mx_array *const *indices, mx_array *updates,
-                     const int *axes, mx_scatter_mode mode);
+ * indexed position (position 0 on axes not indexed) by mode. A block must fit where it lands.
+ * Arguments in mx_gather's order: the array, the indices and their axes, then what is written. */
+mx_array *mx_scatter(mx_array *a, int n, mx_array *const *indices, const int *axes,
+                     mx_array *updates, mx_scatter_mode mode);
 /* put_along_axis combining by mode instead of assigning. */
 mx_array *mx_scatter_along_axis(mx_array *a, mx_array *indices, mx_array *values, int axis,
                                 mx_scatter_mode mode);

@@ -32,12 +32,15 @@ void mx_broadcast_arrays(int n, mx_array *const *arrays, mx_array **out);
 mx_array *mx_concatenate(int n, mx_array *const *arrays, int axis);
 /* Joins along a new axis. */
 mx_array *mx_stack(int n, mx_array *const *arrays, int axis);
-/* Splits into `sections` equal parts along axis (error if it does not divide). Writes to out. */
-void mx_split(mx_array *a, int sections, int axis, mx_array **out);
-/* Splits before each of the n indices: writes n + 1 parts to out. */
-void mx_split_at(mx_array *a, int n, const int64_t *indices, int axis, mx_array **out);
-/* The dim(axis) slices along axis, axis removed. Writes to out. */
-void mx_unstack(mx_array *a, int axis, mx_array **out);
+/* The split family writes its parts to out[0..cap) and returns how many it wrote; on an error
+ * (including a cap smaller than the number of parts) every one of the cap slots holds the error
+ * array and -1 is returned. */
+/* Splits into `sections` equal parts along axis (error if it does not divide). */
+int mx_split(mx_array *a, int sections, int axis, int cap, mx_array **out);
+/* Splits before each of the n indices: n + 1 parts (NumPy array_split with indices). */
+int mx_split_at(mx_array *a, int n, const int64_t *indices, int axis, int cap, mx_array **out);
+/* The dim(axis) slices along axis, axis removed. */
+int mx_unstack(mx_array *a, int axis, int cap, mx_array **out);
 
 /* Repeats the whole array reps[i] times along axis i (NumPy tile). */
 mx_array *mx_tile(mx_array *a, mx_shape reps);

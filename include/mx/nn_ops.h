@@ -23,12 +23,13 @@ mx_array *mx_rms_norm(mx_array *x, mx_array *weight, double eps);
 
 /* Channels-last convolution (MLX layout). conv1d: x [N, L, C_in], w [C_out, K, C_in/groups]
  * -> [N, L_out, C_out]. conv2d: x [N, H, W, C_in], w [C_out, KH, KW, C_in/groups]
- * -> [N, H_out, W_out, C_out]. stride/padding/dilation arrays (one entry per spatial axis) may
- * be NULL for 1, 0, 1. Padding is symmetric, zeros. This is cross-correlation, as in every
- * framework. Inputs are promoted to a common dtype, which must be floating: float16 and
+ * -> [N, H_out, W_out, C_out]. Both take stride/padding/dilation the same way: arrays with one
+ * entry per spatial axis (NULL: 1, 0, 1 on every axis). Padding is symmetric, zeros. This is
+ * cross-correlation, as in every framework. Inputs are promoted to a common dtype, which must be floating: float16 and
  * bfloat16 compute in float32 (rounded once at the end), float32 and float64 in their own
  * precision; bool, integer and complex inputs are rejected with an error. */
-mx_array *mx_conv1d(mx_array *x, mx_array *w, int stride, int padding, int dilation, int groups);
+mx_array *mx_conv1d(mx_array *x, mx_array *w, const int *stride, const int *padding,
+                    const int *dilation, int groups);
 mx_array *mx_conv2d(mx_array *x, mx_array *w, const int *stride, const int *padding,
                     const int *dilation, int groups);
 

@@ -31,10 +31,13 @@ void mx_function_apply(void *f, int n_in, mx_array **in, int n_out, mx_array **o
 
 /* ---- direct forms ---- */
 
+/* mx_vjp and mx_jvp take their arguments in one order, as MLX's vjp/jvp do: the function, the
+ * n_in primals, the seeds (cotangents: one per output; tangents: one per input), then n_out and
+ * the arrays written (f's outputs and the products). */
 /* Outputs of f at primals, and the vector-Jacobian product of cotangents (one per output, shaped
  * like it) with respect to every input. */
-mx_status mx_vjp(mx_function *f, int n_in, mx_array *const *primals, int n_out,
-                 mx_array *const *cotangents, mx_array **outputs, mx_array **vjps);
+mx_status mx_vjp(mx_function *f, int n_in, mx_array *const *primals, mx_array *const *cotangents,
+                 int n_out, mx_array **outputs, mx_array **vjps);
 /* Outputs of f at primals, and the Jacobian-vector product with tangents (one per input). */
 mx_status mx_jvp(mx_function *f, int n_in, mx_array *const *primals, mx_array *const *tangents,
                  int n_out, mx_array **outputs, mx_array **jvps);

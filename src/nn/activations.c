@@ -29,7 +29,7 @@ mx_array *mx_glu(mx_array *x, int axis) {
   if (x->shape[ax] % 2)
     return mxi_error("glu", "axis %d has odd size %lld; it must split in two halves", axis, (long long)x->shape[ax]);
   mx_array *parts[2];
-  mx_split(x, 2, ax, parts);
+  mx_split(x, 2, ax, 2, parts);
   return mx_multiply(parts[0], mx_sigmoid(parts[1]));
 }
 

@@ -86,7 +86,7 @@ mx_module *mx_nn_multihead_attention(int dims, int num_heads, bool bias, bool ca
   *c = (attn_cfg){dims, num_heads, causal, use_rope};
   mx_module *m = mx_module_new("MultiHeadAttention", attention_forward, c, free);
   mx_array *keys[4] = {NULL, NULL, NULL, NULL};
-  if (key) mx_unstack(mx_random_split(key, 4), 0, keys);
+  if (key) mx_unstack(mx_random_split(key, 4), 0, 4, keys);
   const char *names[4] = {"wq", "wk", "wv", "wo"};
   for (int i = 0; i < 4; i++) mx_module_add_child(m, names[i], mx_nn_linear(dims, dims, bias, keys[i]));
   return m;
@@ -105,7 +105,7 @@ static mx_array *block_forward(mx_module *m, int n, mx_array **in) {
 mx_module *mx_nn_transformer_block(int dims, int num_heads, int mlp_dims, bool causal, bool use_rope,
                                    mx_array *key) {
   mx_array *keys[2] = {NULL, NULL};
-  if (key) mx_unstack(mx_random_split(key, 2), 0, keys);
+  if (key) mx_unstack(mx_random_split(key, 2), 0, 2, keys);
   mx_module *attn = mx_nn_multihead_attention(dims, num_heads, true, causal, use_rope, keys[0]);
   if (!attn || mlp_dims <= 0) {
     mx_module_free(attn);

@@ -34,7 +34,7 @@ mx_module *mx_nn_linear(int in_features, int out_features, bool bias, mx_array *
   mx_module *m = mx_module_new("Linear", linear_forward, NULL, NULL);
   double s = 1.0 / sqrt((double)in_features); /* uniform(-1/sqrt(in), 1/sqrt(in)), as MLX/PyTorch */
   mx_array *keys[2] = {NULL, NULL};
-  if (key) mx_unstack(mx_random_split(key, 2), 0, keys);
+  if (key) mx_unstack(mx_random_split(key, 2), 0, 2, keys);
   mx_module_add_param(m, "weight", mx_init_uniform(MX_SHAPE(out_features, in_features), -s, s, MX_FLOAT32, keys[0]));
   if (bias) mx_module_add_param(m, "bias", mx_init_uniform(MX_SHAPE(out_features), -s, s, MX_FLOAT32, keys[1]));
   return m;
@@ -105,7 +105,7 @@ mx_module *mx_nn_mlp(int n_dims, const int *dims, mx_activation act, bool bias, 
   if (!layers) abort();
   mx_array **keys = calloc((size_t)(n_dims - 1), sizeof *keys);
   if (!keys) abort();
-  if (key) mx_unstack(mx_random_split(key, n_dims - 1), 0, keys);
+  if (key) mx_unstack(mx_random_split(key, n_dims - 1), 0, n_dims - 1, keys);
   for (int i = 0, k = 0; i < n_dims - 1; i++) {
     layers[k++] = mx_nn_linear(dims[i], dims[i + 1], bias, keys[i]);
     if (i + 1 < n_dims - 1) layers[k++] = mx_nn_activation(act);

@@ -15,7 +15,7 @@ static mx_array *conv_forward(mx_module *m, int n, mx_array **in) {
   const conv_cfg *c = mx_module_cfg(m);
   mx_array *w = mx_module_get(m, "weight"), *b = mx_module_get(m, "bias"), *y;
   if (c->nspatial == 1) {
-    y = mx_conv1d(in[0], w, c->stride, c->padding, c->dilation, c->groups);
+    y = mx_conv1d(in[0], w, &c->stride, &c->padding, &c->dilation, c->groups);
   } else {
     int s[2] = {c->stride, c->stride}, p[2] = {c->padding, c->padding}, d[2] = {c->dilation, c->dilation};
     y = mx_conv2d(in[0], w, s, p, d, c->groups);
@@ -41,7 +41,7 @@ static mx_module *conv_new(const char *type, int nspatial, int in_ch, int out_ch
   int cin = in_ch / groups;
   double fan_in = (double)cin * kh * kw, s = 1.0 / sqrt(fan_in);
   mx_array *keys[2] = {NULL, NULL};
-  if (key) mx_unstack(mx_random_split(key, 2), 0, keys);
+  if (key) mx_unstack(mx_random_split(key, 2), 0, 2, keys);
   mx_shape ws = nspatial == 1 ? MX_SHAPE(out_ch, kw, cin) : MX_SHAPE(out_ch, kh, kw, cin);
   mx_module_add_param(m, "weight", mx_init_uniform(ws, -s, s, MX_FLOAT32, keys[0]));
   if (bias) mx_module_add_param(m, "bias", mx_init_uniform(MX_SHAPE(out_ch), -s, s, MX_FLOAT32, keys[1]));

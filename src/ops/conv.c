@@ -134,8 +134,9 @@ static mx_array *conv(const char *name, int ns, mx_array *x, mx_array *w, const 
   return mxi_apply(MX_PRIM_CONV, 2, in, &p);
 }
 
-mx_array *mx_conv1d(mx_array *x, mx_array *w, int stride, int padding, int dilation, int groups) {
-  return conv("conv1d", 1, x, w, &stride, &padding, &dilation, groups);
+mx_array *mx_conv1d(mx_array *x, mx_array *w, const int *stride, const int *padding,
+                    const int *dilation, int groups) {
+  return conv("conv1d", 1, x, w, stride, padding, dilation, groups);
 }
 
 mx_array *mx_conv2d(mx_array *x, mx_array *w, const int *stride, const int *padding,

@@ -255,8 +255,8 @@ mx_array *mx_gather(mx_array *a, int n, mx_array *const *indices, const int *axe
   return mxi_gather("gather", a, n, indices, axes, slice_sizes);
 }
 
-mx_array *mx_scatter(mx_array *a, int n, mx_array *const *indices, mx_array *updates,
-                     const int *axes, mx_scatter_mode mode) {
+mx_array *mx_scatter(mx_array *a, int n, mx_array *const *indices, const int *axes,
+                     mx_array *updates, mx_scatter_mode mode) {
   MXI_CHECK("scatter", a, updates);
   const char *op = "scatter";
   mx_params p;

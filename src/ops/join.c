@@ -172,44 +172,54 @@ static void fill_outputs(int n, mx_array **out, mx_array *e) {
   for (int k = 0; k < n; k++) out[k] = e;
 }
 
-void mx_split(mx_array *a, int sections, int axis, mx_array **out) {
-  if (sections < 1 || !out) {
-    mxi_error("split", "sections must be at least 1 (got %d)", sections);
-    return;
-  }
-  mx_array *bad = mxi_check_inputs("split", 1, &a);
+/* The parts of a split go to out[0..cap): a wrong capacity is an error like any other, reported
+ * in every slot the caller gave, and -1 is returned. */
+static int split_fail(int cap, mx_array **out, mx_array *bad) {
+  if (out) fill_outputs(cap, out, bad);
+  return -1;
+}
+
+static mx_array *capacity_error(const char *op, int cap, int64_t parts) {
+  return mxi_error(op, "out has room for %d arrays, the split makes %lld", cap, (long long)parts);
+}
+
+/* Checks a, the axis and out's capacity; on success *ax is the normalized axis. */
+static mx_array *split_check(const char *op, mx_array *a, int axis, int cap, mx_array **out,
+                             int *ax) {
+  if (cap < 0 || (cap > 0 && !out))
+    return mxi_error(op, "out must hold cap arrays (got cap %d, out %s)", cap, out ? "set" : "NULL");
+  mx_array *bad = mxi_check_inputs(op, 1, &a);
+  if (!bad && !mxi_norm_axis(axis, a->ndim, ax))
+    bad = mxi_error(op, "axis %d is out of range for an array with %d dimensions", axis, a->ndim);
+  return bad;
+}
+
+int mx_split(mx_array *a, int sections, int axis, int cap, mx_array **out) {
   int ax = 0;
-  if (!bad && !mxi_norm_axis(axis, a->ndim, &ax))
-    bad = mxi_error("split", "axis %d is out of range for an array with %d dimensions", axis,
-                    a->ndim);
+  mx_array *bad = split_check("split", a, axis, cap, out, &ax);
+  if (!bad && sections < 1)
+    bad = mxi_error("split", "sections must be at least 1 (got %d)", sections);
+  if (!bad && sections > cap) bad = capacity_error("split", cap, sections);
   if (!bad && a->shape[ax] % sections != 0) {
     char s[MXI_SHAPE_STR_LEN];
     bad = mxi_error("split", "an array of shape %s cannot be split into %d equal sections along "
                     "axis %d (size %lld)", mxi_shape_str(s, sizeof s, a->ndim, a->shape),
                     sections, ax, (long long)a->shape[ax]);
   }
-  if (bad) {
-    fill_outputs(sections, out, bad);
-    return;
-  }
+  if (bad) return split_fail(cap, out, bad);
   int64_t len = a->shape[ax] / sections;
   for (int k = 0; k < sections; k++) out[k] = mx_slice_axis(a, ax, k * len, (k + 1) * len, 1);
+  return sections;
 }
 
-void mx_split_at(mx_array *a, int n, const int64_t *indices, int axis, mx_array **out) {
-  if (n < 0 || !out || (n > 0 && !indices)) {
-    mxi_error("split_at", "invalid index list (n = %d)", n);
-    return;
-  }
-  mx_array *bad = mxi_check_inputs("split_at", 1, &a);
+int mx_split_at(mx_array *a, int n, const int64_t *indices, int axis, int cap, mx_array **out) {
   int ax = 0;
-  if (!bad && !mxi_norm_axis(axis, a->ndim, &ax))
-    bad = mxi_error("split_at", "axis %d is out of range for an array with %d dimensions", axis,
-                    a->ndim);
-  if (bad) {
-    fill_outputs(n + 1, out, bad);
-    return;
-  }
+  mx_array *bad = split_check("split_at", a, axis, cap, out, &ax);
+  if (!bad && (n < 0 || (n > 0 && !indices)))
+    bad = mxi_error("split_at", "indices must hold n >= 0 entries (got n = %d%s)", n,
+                    n > 0 ? ", indices NULL" : "");
+  if (!bad && n >= cap) bad = capacity_error("split_at", cap, (int64_t)n + 1);
+  if (bad) return split_fail(cap, out, bad);
   /* NumPy: part k is a[idx[k-1]:idx[k]] along axis with Python slice rules (negative indices
    * count from the end, bounds clamp, a decreasing pair gives an empty part) */
   for (int k = 0; k <= n; k++) {
@@ -217,22 +227,17 @@ void mx_split_at(mx_array *a, int n, const int64_t *indices, int axis, mx_array 
     int64_t stop = k == n ? a->shape[ax] : indices[k];
     out[k] = mx_slice_axis(a, ax, start, stop, 1);
   }
+  return n + 1;
 }
 
-void mx_unstack(mx_array *a, int axis, mx_array **out) {
-  mx_array *bad = mxi_check_inputs("unstack", 1, &a);
-  if (bad) return; /* the number of outputs is unknown: nothing to write */
-  int ax;
-  if (!mxi_norm_axis(axis, a->ndim, &ax)) {
-    mxi_error("unstack", "axis %d is out of range for an array with %d dimensions", axis, a->ndim);
-    return;
-  }
-  if (!out) {
-    mxi_error("unstack", "output list is NULL");
-    return;
-  }
+int mx_unstack(mx_array *a, int axis, int cap, mx_array **out) {
+  int ax = 0;
+  mx_array *bad = split_check("unstack", a, axis, cap, out, &ax);
+  if (!bad && a->shape[ax] > cap) bad = capacity_error("unstack", cap, a->shape[ax]);
+  if (bad) return split_fail(cap, out, bad);
   for (int64_t k = 0; k < a->shape[ax]; k++)
     out[k] = mx_squeeze(mx_slice_axis(a, ax, k, k + 1, 1), MX_AXES(ax));
+  return (int)a->shape[ax];
 }
 
 /* ---- tile, repeat ---- */

@@ -299,7 +299,7 @@ static void checkpoint_vjp(void *ctx, int n_in, mx_array **primals, int n_out, m
   /* The recomputed forward outputs are not needed: in an inner scope they die here, so they do
    * not hold the recomputed intermediates alive past their last use in the backward pass. */
   mx_scope s = mx_scope_begin();
-  mx_vjp(f, n_in, primals, n_out, cotangents, outs, vjps);
+  mx_vjp(f, n_in, primals, cotangents, n_out, outs, vjps);
   for (int i = 0; i < n_in; i++) mx_keep(vjps[i]);
   mx_scope_end(s);
   free(outs);

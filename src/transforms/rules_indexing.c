@@ -238,7 +238,7 @@ static mx_array *vmap_scatter(mx_array *node, mx_array *const *in, const int *ax
     sax[n++] = d;
   }
   *oa = d;
-  return mx_scatter(a, n, idx, u, sax, p->gather.mode);
+  return mx_scatter(a, n, idx, sax, u, p->gather.mode);
 }
 
 /* ---- gather ---- */

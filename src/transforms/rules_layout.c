@@ -108,7 +108,7 @@ static void vjp_diagonal(mx_array *node, mx_array *cot, const bool *need, mx_arr
   s.dims[0] = len;
   for (int i = 0, k = 1; i < x->ndim; i++) s.dims[1 + i] = (i == a1 || i == a2) ? 1 : c->shape[k++];
   int axes[2] = {a1, a2};
-  g[0] = mx_scatter(mx_zeros_like(node->in[0]), 2, idx, mx_reshape(c, s), axes, MX_SCATTER_ADD);
+  g[0] = mx_scatter(mx_zeros_like(node->in[0]), 2, idx, axes, mx_reshape(c, s), MX_SCATTER_ADD);
 }
 static mx_array *jvp_diagonal(mx_array *node, mx_array *const *t) { return mxi_reapply(node, 1, t); }
 static mx_array *vmap_diagonal(mx_array *node, mx_array *const *in, const int *axes, int *oa) {

@@ -172,8 +172,8 @@ static mx_status vjp_core(mx_function *f, int n_in, mx_array *const *primals, co
   return st;
 }
 
-mx_status mx_vjp(mx_function *f, int n_in, mx_array *const *primals, int n_out,
-                 mx_array *const *cotangents, mx_array **outputs, mx_array **vjps) {
+mx_status mx_vjp(mx_function *f, int n_in, mx_array *const *primals, mx_array *const *cotangents,
+                 int n_out, mx_array **outputs, mx_array **vjps) {
   if (!f || n_in != f->n_in || n_out != f->n_out) {
     mx_array *e = mxi_error("vjp", "function arity mismatch (%d inputs, %d outputs given)", n_in, n_out);
     mxi_fill_errors(n_out, outputs, e);
@@ -283,7 +283,7 @@ static void vjp_fn_call(void *p, int n_in, mx_array **in, int n_out, mx_array **
   (void)n_out;
   mx_array **outputs = malloc((size_t)f->n_out * sizeof *outputs);
   if (!outputs) abort();
-  mx_vjp(f, f->n_in, in, f->n_out, in + f->n_in, outputs, out);
+  mx_vjp(f, f->n_in, in, in + f->n_in, f->n_out, outputs, out);
   free(outputs);
 }
 

@@ -54,7 +54,7 @@ static void check_grads(const grad_case *c, mx_array **inputs) {
   mx_array *w = mx_astype(ref_to_mx(wr), mx_array_dtype(y));
   ref_free(wr);
   mx_array *outs[1], *vj[4], *jv[1], *tan[4];
-  if (mx_vjp(f, nd, primals, 1, &w, outs, vj) != MX_OK) {
+  if (mx_vjp(f, nd, primals, &w, 1, outs, vj) != MX_OK) {
     FAIL("%s: vjp failed: %s", c->name, mx_last_error());
     mx_clear_error();
     mx_function_free(f);
