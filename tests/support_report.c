@@ -4,8 +4,9 @@
  * each node's primitive, dtypes and backends are tallied here. Prints one line per primitive and
  * the totals per backend. With --check it fails (exit 1), naming them:
  *  - a signature the sweep reaches (so the registry's shape rule accepts it) without a CPU kernel;
- *  - a primitive of the registry that no sweep case reaches (DESIGN §8: the sweep covers every op),
- *    except those in not_swept below, each with the test that covers it instead. */
+ *  - a primitive of the registry that no sweep case reaches (DESIGN §8: the sweep covers every op;
+ *    there are no exemptions: creation ops, random bits, gradient-only and transformation
+ *    primitives are reached through the calls that build them, tests/test_sweep_*.c). */
 #define _DEFAULT_SOURCE /* mkstemp, DT_REG */
 #include <dirent.h>
 #include <libgen.h>
@@ -16,25 +17,6 @@
 #include <unistd.h>
 
 #include "core/backend.h"
-
-/* Primitives no forward sweep case can build, and where they are tested. */
-static const struct {
-  const char *prim, *why;
-} not_swept[] = {
-    {"custom_out", "the outputs of mx_custom_vjp_fn/mx_checkpoint_fn (test_transforms, test_checkpoint)"},
-    /* Not swept yet, tested elsewhere: each still needs a sweep entry (issue 9, part 4). */
-    {"arange", "test_core, test_sweep_layout's non-sweep cases"},
-    {"eye", "test_linalg_ops"},
-    {"tri", "test_grad_reduce_layout"},
-    {"view_dtype", "test_sweep_layout's non-sweep cases"},
-    {"conv_grad_input", "test_grad_linalg_conv (finite differences)"},
-    {"conv_grad_weight", "test_grad_linalg_conv (finite differences)"},
-    {"random_bits", "test_random"},
-    {"random_permutation", "test_random"},
-    {"identity", "test_transforms"},
-    {"stop_gradient", "test_transforms"},
-    {"custom_vjp", "test_transforms"},
-};
 
 typedef struct sig {
   char prim[64], dtypes[160];
@@ -164,13 +146,12 @@ int main(int argc, char **argv) {
   if (have_cuda) printf("cuda: %zu of %zu have a kernel (the rest run on the CPU)\n", on_cuda, nsigs);
   else printf("cuda: not built\n");
 
-  if (check) { /* every registry primitive is reached, or is listed in not_swept with its test */
+  if (check) { /* every registry primitive is reached */
     for (int p = 1; p < MX_NUM_PRIMS; p++) {
       const char *name = mxi_prims[p].name;
-      bool seen = false, exempt = false;
+      bool seen = false;
       for (size_t i = 0; i < nsigs && !seen; i++) seen = !strcmp(sigs[i].prim, name);
-      for (size_t i = 0; i < sizeof not_swept / sizeof not_swept[0]; i++) exempt |= !strcmp(not_swept[i].prim, name);
-      if (!seen && !exempt) {
+      if (!seen) {
         fprintf(stderr, "FAIL: primitive %s has no op sweep entry (tests/test_sweep_*.c)\n", name);
         failures++;
       }

@@ -320,11 +320,63 @@ TEST(sweep_astype_all_pairs) {
   }
 }
 
+/* ---- view_dtype: the same bytes read as another dtype of the same size ---- */
+static mx_dtype view_target;
+static mx_array *b_view_dtype(mx_array *const *in) { return mx_view_dtype(in[0], view_target); }
+static mx_dtype view_out(mx_dtype in) { (void)in; return view_target; }
+
+/* Element i of the reference: the bytes mx stores for in's element i, read as odt. */
+static ref_array *r_view_dtype(ref_array *const *in, mx_dtype odt) {
+  const ref_array *a = in[0];
+  ref_array *r = ref_new(a->ndim, a->shape, odt);
+  for (int64_t i = 0; i < a->size; i++) {
+    unsigned char b[16];
+    if (a->im) {
+      float v[2] = {(float)a->re[i], (float)a->im[i]};
+      memcpy(b, v, 8);
+    } else if (a->iv && a->exact) {
+      memcpy(b, &a->iv[i], 8);
+    } else {
+      mxi_store_f64(b, a->dtype, a->re[i]);
+    }
+    if (r->im) {
+      r->re[i] = ((const float *)b)[0];
+      r->im[i] = ((const float *)b)[1];
+    } else if (r->iv) {
+      memcpy(&r->iv[i], b, 8);
+      r->re[i] = odt == MX_INT64 ? (double)r->iv[i] : (double)(uint64_t)r->iv[i];
+      r->exact = true;
+    } else {
+      r->re[i] = mxi_load_f64(b, odt);
+    }
+  }
+  return r;
+}
+
+/* Every (source, target) pair of equal size, over every shape family (views included); sources
+ * of a size differing from the target's are rejected. Bytes read as bool must be 0 or 1. */
+TEST(sweep_view_dtype) {
+  for (int t = 0; t < MX_NUM_DTYPES; t++) {
+    view_target = (mx_dtype)t;
+    uint32_t same = 0;
+    for (int d = 0; d < MX_NUM_DTYPES; d++)
+      if (mx_dtype_size((mx_dtype)d) == mx_dtype_size(view_target)) same |= DT(d);
+    char name[48];
+    snprintf(name, sizeof name, "view_dtype(-> %s)", mx_dtype_name(view_target));
+    sweep_op op = {.name = name, .nin = 1, .dtypes = same,
+                   .dom = {view_target == MX_BOOL ? DOM_BIT : DOM_ANY},
+                   .build = b_view_dtype, .out_dtype = view_out, .ref = r_view_dtype,
+                   .shapes = SH_ALL & ~SH_BROADCAST};
+    sweep_run(&op);
+  }
+}
+
 TEST(view_dtype_reinterprets_bits) {
   mx_array *x = mx_array_new((float[]){1.0f, -2.0f}, MX_SHAPE(2), MX_FLOAT32);
   const uint32_t *u = mx_array_data(mx_view_dtype(x, MX_UINT32));
   CHECK(u[0] == 0x3f800000u && u[1] == 0xc0000000u);
-  CHECK_ERROR(mx_view_dtype(x, MX_FLOAT64), "differ in size");
+  CHECK_ERROR(mx_view_dtype(x, MX_FLOAT64), "mx_view_dtype: float32 (4 bytes) and float64 (8 bytes) differ in size");
+  CHECK_ERROR(mx_view_dtype(x, (mx_dtype)77), "mx_view_dtype: invalid dtype 77");
 }
 
 /* creation ops against direct references */

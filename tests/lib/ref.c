@@ -59,6 +59,21 @@ ref_array *ref_from(mx_array *a) {
   return r;
 }
 
+void ref_set_converted(ref_array *r, int64_t i, double v) {
+  unsigned char b[16];
+  mxi_store_f64(b, r->dtype, v);
+  if (r->im) {
+    r->re[i] = ((const float *)b)[0];
+    r->im[i] = ((const float *)b)[1];
+  } else if (r->iv) {
+    memcpy(&r->iv[i], b, 8);
+    r->re[i] = r->dtype == MX_INT64 ? (double)r->iv[i] : (double)(uint64_t)r->iv[i];
+    r->exact = true;
+  } else {
+    r->re[i] = mxi_load_f64(b, r->dtype);
+  }
+}
+
 int64_t ref_flat(const ref_array *r, const int64_t *idx) {
   int64_t f = 0;
   for (int i = 0; i < r->ndim; i++) f = f * r->shape[i] + idx[i];
@@ -196,7 +211,7 @@ static void int_range(mx_dtype dt, double *lo, double *hi) {
 
 static double draw(domain d, mx_dtype dt, uint64_t *s, int64_t i) {
   bool fl = mx_dtype_is_inexact(dt);
-  if (dt == MX_BOOL) return (double)(ref_rand(s) & 1);
+  if (dt == MX_BOOL || d == DOM_BIT) return (double)(ref_rand(s) & 1);
   if (!fl) {
     bool u = is_unsigned(dt);
     switch (d) {

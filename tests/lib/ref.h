@@ -23,6 +23,9 @@ ref_array *ref_new_shape(mx_shape shape, mx_dtype dtype);
 /* Evaluates a and converts it; NULL (with a test failure) if a is an error. */
 ref_array *ref_from(mx_array *a);
 void ref_free(ref_array *r);
+/* Sets element i of r to v converted to r's dtype by mx's conversion rules (core/convert.h: the
+ * rules of mx_astype from float64; integers saturate, bool is v != 0). */
+void ref_set_converted(ref_array *r, int64_t i, double v);
 /* Flat index of a multi-index (row-major). */
 int64_t ref_flat(const ref_array *r, const int64_t *idx);
 /* Multi-index of a flat index. */
@@ -55,6 +58,7 @@ typedef enum domain {
   DOM_INT_EDGE, /* integers including the dtype's min and max, zeros (overflow semantics) */
   DOM_SHIFT,    /* integer shift amounts 0..(bits + 2), some negative for signed */
   DOM_PERM,     /* distinct values (sort, argmax without ties) */
+  DOM_BIT,      /* 0 and 1 only (bytes that are valid bools) */
 } domain;
 
 /* Fills r with values of domain d, exactly representable in r->dtype. */

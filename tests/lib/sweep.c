@@ -312,16 +312,76 @@ static const char *family_name(unsigned f) {
   }
 }
 
-void sweep_run(const sweep_op *op) {
-  parity_state pm = parity_mode();
-  if (pm == PARITY_SKIP) {
+/* The stream state of a run: parity mode, the saved default stream and the two streams. */
+typedef struct run_streams {
+  parity_state pm;
+  mx_stream saved, gpu, cpu;
+} run_streams;
+
+/* False (after marking the test skipped) when parity was asked for but cannot run. Otherwise
+ * makes the CUDA stream the default in parity mode: every node then runs where eval sends it,
+ * on CUDA exactly when the backend's supports claims it, else on the CPU. */
+static bool streams_begin(run_streams *rs) {
+  rs->pm = parity_mode();
+  if (rs->pm == PARITY_SKIP) {
     mxt_skip("parity sweep: MX_SWEEP_DEVICE=cuda but no CUDA device is usable here (no GPU, no "
              "driver, or mx built without CUDA)");
-    return;
+    return false;
   }
-  mx_stream saved = mx_default_stream();
-  mx_stream gpu = mx_device_stream((mx_device){MX_CUDA, 0}), cpu = mx_device_stream(mx_cpu_device());
-  if (pm == PARITY_ON) mx_set_default_stream(gpu);
+  rs->saved = mx_default_stream();
+  rs->gpu = mx_device_stream((mx_device){MX_CUDA, 0});
+  rs->cpu = mx_device_stream(mx_cpu_device());
+  if (rs->pm == PARITY_ON) mx_set_default_stream(rs->gpu);
+  return true;
+}
+
+static void streams_end(const run_streams *rs) {
+  if (rs->pm == PARITY_ON) mx_set_default_stream(rs->saved);
+}
+
+/* Builds one case: on the default stream, and in parity mode first on the CPU stream (*on_cpu).
+ * In record mode the graph is recorded and NULL returned: the case is done. */
+static mx_array *case_build(const run_streams *rs, mx_array *(*build)(const void *), const void *ctx,
+                            mx_array **on_cpu, size_t *guards0) {
+  *guards0 = rs->pm == PARITY_ON ? guard_violations() : 0;
+  *on_cpu = NULL;
+  if (rs->pm == PARITY_ON) { /* the same op from the same inputs, on the CPU stream */
+    mx_set_default_stream(rs->cpu);
+    *on_cpu = build(ctx);
+    mx_set_default_stream(rs->gpu);
+  }
+  mx_array *got = build(ctx);
+  if (record_file()) { /* the report wants the graph, not its values */
+    record_graph(got, record_file());
+    return NULL;
+  }
+  return got;
+}
+
+/* Checks a built case against want (NULL: no value check) and, in parity mode, against the CPU. */
+static void case_check(const run_streams *rs, mx_array *got, mx_array *on_cpu, size_t guards0,
+                       const ref_array *want, double tol, const char *label) {
+  if (want) ref_check(got, want, tol, label);
+  if (rs->pm == PARITY_ON) {
+    parity_check(got, on_cpu, tol, label);
+    size_t guards = guard_violations();
+    if (guards != guards0)
+      FAIL("%s [parity]: %zu write(s) past the end of a device allocation", label, guards - guards0);
+  }
+}
+
+typedef struct op_ctx {
+  const sweep_op *op;
+  mx_array *const *in;
+} op_ctx;
+static mx_array *op_build(const void *p) {
+  const op_ctx *c = p;
+  return c->op->build(c->in);
+}
+
+void sweep_run(const sweep_op *op) {
+  run_streams rs;
+  if (!streams_begin(&rs)) return;
   unsigned shapes = op->shapes ? op->shapes : SH_ALL;
   for (int dti = 0; dti < MX_NUM_DTYPES; dti++) {
     mx_dtype dt = (mx_dtype)dti;
@@ -354,35 +414,39 @@ void sweep_run(const sweep_op *op) {
         make_input(f, s[k], dt, d, (uint64_t)(fi * 131 + (unsigned)k * 17 + (unsigned)dti * 7 + 1),
                    &in[k], &rin[k]);
       }
-      size_t guards0 = pm == PARITY_ON ? guard_violations() : 0;
-      mx_array *on_cpu = NULL;
-      if (pm == PARITY_ON) { /* the same op from the same inputs, on the CPU stream */
-        mx_set_default_stream(cpu);
-        on_cpu = op->build(in);
-        mx_set_default_stream(gpu);
+      op_ctx oc = {op, in};
+      mx_array *on_cpu;
+      size_t guards0;
+      mx_array *got = case_build(&rs, op_build, &oc, &on_cpu, &guards0);
+      if (got) {
+        ref_array *want = op->ref ? op->ref(rin, odt) : elementwise_ref(op, rin, op->nin, odt);
+        char label[160];
+        snprintf(label, sizeof label, "%s(%s, %s)", op->name, mx_dtype_name(dt), family_name(f));
+        double tol = op->tol > 0 ? op->tol : 1;
+        if ((dt == MX_FLOAT16 || dt == MX_BFLOAT16) && op->tol_half > 0) tol = op->tol_half;
+        case_check(&rs, got, on_cpu, guards0, want, tol, label);
+        ref_free(want);
       }
-      mx_array *got = op->build(in);
-      if (record_file()) { /* the report wants the graph, not its values */
-        record_graph(got, record_file());
-        for (int k = 0; k < op->nin; k++) ref_free(rin[k]);
-        continue;
-      }
-      ref_array *want = op->ref ? op->ref(rin, odt) : elementwise_ref(op, rin, op->nin, odt);
-      char label[160];
-      snprintf(label, sizeof label, "%s(%s, %s)", op->name, mx_dtype_name(dt), family_name(f));
-      double tol = op->tol > 0 ? op->tol : 1;
-      if ((dt == MX_FLOAT16 || dt == MX_BFLOAT16) && op->tol_half > 0) tol = op->tol_half;
-      if (want) ref_check(got, want, tol, label);
-      if (pm == PARITY_ON) {
-        parity_check(got, on_cpu, tol, label);
-        size_t guards = guard_violations();
-        if (guards != guards0)
-          FAIL("%s [parity]: %zu write(s) past the end of a device allocation", label, guards - guards0);
-      }
-      ref_free(want);
       for (int k = 0; k < op->nin; k++) ref_free(rin[k]);
     }
     mx_scope_end(scope);
   }
-  if (pm == PARITY_ON) mx_set_default_stream(saved);
+  streams_end(&rs);
+}
+
+void sweep_case_run(const sweep_case *c) {
+  run_streams rs;
+  if (!streams_begin(&rs)) return;
+  mx_scope scope = mx_scope_begin();
+  mx_array *on_cpu;
+  size_t guards0;
+  mx_array *got = case_build(&rs, c->build, c->ctx, &on_cpu, &guards0);
+  if (got) {
+    ref_array *want = c->ref ? c->ref(c->ctx) : NULL;
+    case_check(&rs, got, on_cpu, guards0, want, c->tol > 0 ? c->tol : 1, c->label);
+    if (c->check && !mx_is_error(got)) c->check(got, c->ctx, c->label);
+    ref_free(want);
+  }
+  mx_scope_end(scope);
+  streams_end(&rs);
 }

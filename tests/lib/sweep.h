@@ -1,6 +1,7 @@
 /* sweep.h — the registry-driven op sweep (DESIGN §8): every op x every dtype it accepts x shape
  * families (0-d, empty, broadcast, non-contiguous views, large) against a float64 reference,
- * and an error check for every dtype it rejects. */
+ * and an error check for every dtype it rejects. tests/support_report.c --check fails naming any
+ * registry primitive that no case of the test_sweep_* binaries reaches. */
 #ifndef MX_TEST_SWEEP_H
 #define MX_TEST_SWEEP_H
 
@@ -59,6 +60,20 @@ typedef struct sweep_op {
 
 /* Runs every case of op; failures are reported through the harness. */
 void sweep_run(const sweep_op *op);
+
+/* One case outside the shape families (creation ops, parameter grids, inputs the families cannot
+ * shape): build(ctx) runs as a sweep_run case does (under MX_SWEEP_DEVICE=cuda on the CUDA stream
+ * and compared with the CPU stream; under MX_SWEEP_RECORD only recorded), and its result is checked
+ * against ref(ctx) (NULL: none; computed only when checked), then by check (NULL: none). */
+typedef struct sweep_case {
+  const char *label;
+  mx_array *(*build)(const void *ctx);
+  ref_array *(*ref)(const void *ctx);
+  void (*check)(mx_array *got, const void *ctx, const char *label);
+  const void *ctx;
+  double tol; /* tolerance scale (0: 1) */
+} sweep_case;
+void sweep_case_run(const sweep_case *c);
 /* The shapes of each input for family f (nin inputs): false if f does not apply. */
 bool sweep_shapes(unsigned f, int nin, mx_shape *shapes);
 
