@@ -67,7 +67,7 @@ static mx_array *operand(const ref_array *r, bool view) {
 /* ---- the op: vjp of the convolution with respect to x (or w), the other operand fixed ---- */
 
 static mx_array *conv(mx_array *x, mx_array *w, const cg_case *c) {
-  if (c->ns == 1) return mx_conv1d(x, w, c->stride[0], c->pad[0], c->dil[0], c->groups);
+  if (c->ns == 1) return mx_conv1d(x, w, c->stride, c->pad, c->dil, c->groups);
   return mx_conv2d(x, w, c->stride, c->pad, c->dil, c->groups);
 }
 
