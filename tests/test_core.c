@@ -343,3 +343,35 @@ TEST(zero_dims_do_not_hide_huge_shapes) {
   CHECK_ERROR(mx_array_new(NULL, MX_SHAPE(0, (int64_t)1 << 62, 4), MX_FLOAT32), "too large");
   CHECK_INT(mx_array_size(mx_zeros(MX_SHAPE(0, 1000, 4), MX_FLOAT32)), 0);
 }
+
+static int handler_calls;
+static void count_handler(const char *msg, void *ctx) {
+  (void)msg;
+  (void)ctx;
+  handler_calls++;
+}
+
+/* Code built on mx (src/nn, a user's layers) fails the way ops do, through the public API. */
+TEST(public_error_helpers_fail_like_ops) {
+  mx_clear_error();
+  handler_calls = 0;
+  mx_set_error_handler(count_handler, NULL);
+  mx_array *e = mx_error_new("my_layer: width %d is odd", 7);
+  CHECK_ERROR(e, "my_layer: width 7 is odd");
+  CHECK_ERROR(mx_add(e, mx_scalar(1)), "my_layer: width 7 is odd"); /* propagates */
+  CHECK(mx_error_report("my_loader: %s is not a model", "x.bin") == MX_ERROR);
+  CHECK(mx_last_error() && strcmp(mx_last_error(), "my_loader: x.bin is not a model") == 0);
+  mx_clear_error();
+  mx_array *ok = mx_ones(MX_SHAPE(2, 3), MX_FLOAT32);
+  CHECK(mx_check_inputs("my_op", 2, (mx_array *[]){ok, ok}) == NULL);
+  CHECK_ERROR(mx_check_inputs("my_op", 2, (mx_array *[]){ok, NULL}), "my_op: input 1 is NULL");
+  CHECK_ERROR(mx_check_inputs("my_op", 1, (mx_array *[]){e}), "my_layer: width 7 is odd");
+  CHECK_ERROR(mx_check_inputs("my_op", 1, NULL), "my_op: the input list is NULL");
+  char s[MX_SHAPE_STR_LEN];
+  CHECK_STR(mx_array_shape_str(ok, s, sizeof s), "(2,3)");
+  CHECK_STR(mx_array_shape_str(mx_scalar(1), s, sizeof s), "()");
+  CHECK_STR(mx_array_shape_str(e, s, sizeof s), "(error)");
+  mx_set_error_handler(NULL, NULL);
+  CHECK_INT(handler_calls, 4); /* two new errors, two NULL-input errors; propagation adds none */
+  mx_clear_error();
+}

@@ -86,9 +86,59 @@ TEST(linear_embedding_conv_layers) {
                             mx_module_get(conv, "bias"));
   CHECK(maxdiff(out, direct) < 1e-6);
   mx_module_free(conv);
-  CHECK(mx_nn_conv2d(3, 4, 3, 3, 1, 0, 1, 2, true, NULL) == NULL); /* 3 channels, 2 groups */
+  mx_module *bad = mx_nn_conv2d(3, 4, 3, 3, 1, 0, 1, 2, true, NULL); /* 3 channels, 2 groups */
+  CHECK(mx_module_error(bad) && strstr(mx_module_error(bad), "mx_nn_conv2d: invalid sizes (channels 3 -> 4, groups 2"));
   CHECK(mx_last_error() && strstr(mx_last_error(), "mx_nn_conv2d"));
+  mx_module_free(bad);
   mx_clear_error();
+}
+
+/* A constructor given bad arguments returns an error module, as an op returns an error array:
+ * forward gives the error, so do save and load, and the error shows in every parent. */
+TEST(bad_constructor_arguments_give_error_modules) {
+  struct {
+    mx_module *m;
+    const char *msg;
+  } cases[] = {
+      {mx_nn_linear(0, 3, true, NULL), "mx_nn_linear: feature counts must be positive (got 0 -> 3)"},
+      {mx_nn_embedding(10, -1, NULL), "mx_nn_embedding: sizes must be positive"},
+      {mx_nn_conv1d(2, 2, 0, 1, 0, 1, 1, true, NULL), "mx_nn_conv1d: invalid sizes"},
+      {mx_nn_maxpool2d(0, 1, 0), "mx_nn_maxpool2d: need kernel > 0"},
+      {mx_nn_avgpool2d(2, 1, 2), "mx_nn_avgpool2d: need kernel > 0, stride >= 0, 0 <= padding <= kernel / 2 (got kernel 2, stride 1, padding 2)"},
+      {mx_nn_layer_norm(0, 1e-5, true), "mx_nn_layer_norm: dims must be positive (got 0)"},
+      {mx_nn_rms_norm(-2, 1e-5), "mx_nn_rms_norm"},
+      {mx_nn_batch_norm(4, 1e-5, 1.5, true), "mx_nn_batch_norm"},
+      {mx_nn_group_norm(3, 8, 1e-5, true), "mx_nn_group_norm: dims must be a positive multiple of num_groups (got 8, 3)"},
+      {mx_nn_dropout(1.0), "mx_nn_dropout: p must be in [0, 1) (got 1)"},
+      {mx_nn_mlp(3, (int[]){4, 0, 2}, MX_ACT_RELU, true, NULL), "mx_nn_mlp: sizes must be positive (dims[1] is 0)"},
+      {mx_nn_mlp(1, (int[]){4}, MX_ACT_RELU, true, NULL), "mx_nn_mlp: at least an input and an output size"},
+      {mx_nn_sequential(2, (mx_module *[]){mx_nn_linear(2, 2, true, NULL), NULL}), "mx_nn_sequential: layer 1 is NULL"},
+      {mx_nn_multihead_attention(6, 4, true, false, false, NULL), "mx_nn_multihead_attention: dims must be a positive multiple"},
+      {mx_nn_transformer_block(8, 2, 0, true, false, NULL), "mx_nn_transformer_block: mlp_dims must be positive (got 0)"},
+      {mx_nn_transformer_block(6, 4, 8, true, false, NULL), "mx_nn_transformer_block: dims must be a positive multiple"},
+  };
+  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+    mx_module *m = cases[i].m;
+    CHECK(m != NULL);
+    CHECK(mx_module_error(m) && strstr(mx_module_error(m), cases[i].msg));
+    CHECK_ERROR(mx_module_forward(m, mx_ones(MX_SHAPE(1, 4, 4, 2), MX_FLOAT32)), cases[i].msg);
+    CHECK(mx_module_save(m, "/tmp/mx_error_module.safetensors") == MX_ERROR);
+    CHECK(mx_last_error() && strstr(mx_last_error(), "mx_module_save: the module did not build"));
+    mx_clear_error();
+    mx_module_free(m);
+  }
+  /* an error layer inside a model: the model reports it, and its forward gives it */
+  mx_module *model = mx_nn_sequential(2, (mx_module *[]){mx_nn_linear(4, 8, true, NULL), mx_nn_linear(8, 0, true, NULL)});
+  CHECK(mx_module_error(model) && strstr(mx_module_error(model), "mx_nn_linear: feature counts must be positive (got 8 -> 0)"));
+  CHECK_ERROR(mx_module_forward(model, mx_ones(MX_SHAPE(2, 4), MX_FLOAT32)), "mx_nn_linear: feature counts");
+  CHECK(mx_module_load(model, "/nonexistent.safetensors") == MX_ERROR);
+  CHECK(mx_last_error() && strstr(mx_last_error(), "mx_module_load: the module did not build"));
+  mx_clear_error();
+  mx_module_free(model);
+  mx_module *good = mx_nn_linear(2, 3, true, NULL);
+  CHECK(mx_module_error(good) == NULL);
+  CHECK(mx_module_error(NULL) && strcmp(mx_module_error(NULL), "NULL module") == 0);
+  mx_module_free(good);
 }
 
 TEST(pools_against_loops) {
@@ -187,7 +237,9 @@ TEST(attention_matches_direct_formula) {
   mx_array *want = mx_matmul(cat, mx_transpose(wo, MX_ALL_AXES));
   CHECK(maxdiff(mx_reshape(y, MX_SHAPE(3, 4)), want) < 1e-5);
   mx_module_free(att);
-  CHECK(mx_nn_multihead_attention(6, 4, true, false, false, NULL) == NULL);
+  mx_module *bad = mx_nn_multihead_attention(6, 4, true, false, false, NULL);
+  CHECK(mx_module_error(bad) != NULL);
+  mx_module_free(bad);
   mx_clear_error();
 }
 

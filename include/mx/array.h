@@ -45,6 +45,18 @@ const char *mx_array_error(const mx_array *a); /* NULL unless a is an error arra
 typedef void (*mx_error_handler)(const char *message, void *ctx);
 /* Called once per new error array (not for propagated ones). NULL restores the default (none). */
 void mx_set_error_handler(mx_error_handler handler, void *ctx);
+/* For code built on mx (layers, losses, your own ops), failing the way ops do. The message is
+ * formatted verbatim — name the function first ("my_layer: ...") — recorded as mx_last_error and
+ * passed to the handler. mx_error_new returns it as an error array, mx_error_report as MX_ERROR
+ * (for functions returning a status or a pointer). */
+mx_array *mx_error_new(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+mx_status mx_error_report(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* The first of the n inputs that is NULL ("op: input i is NULL") or an error array (propagated),
+ * as an error array; NULL when every input is good. */
+mx_array *mx_check_inputs(const char *op, int n, mx_array *const *inputs);
+/* a's shape as "(2,3)" in buf (cap bytes, MX_SHAPE_STR_LEN is enough); returns buf. */
+#define MX_SHAPE_STR_LEN 96
+const char *mx_array_shape_str(const mx_array *a, char *buf, size_t cap);
 
 /* ---- creation from C memory --------------------------------------------------------------- */
 /* Copies shape-many elements of dtype from data (row-major). data may be NULL when size is 0. */

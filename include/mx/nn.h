@@ -35,6 +35,9 @@ mx_array *mx_module_get(const mx_module *m, const char *name);
 /* Replaces the value of a direct parameter or buffer (retains the new, releases the old). */
 mx_status mx_module_set(mx_module *m, const char *name, mx_array *value);
 mx_module *mx_module_child(const mx_module *m, const char *name);
+/* NULL when m and all its descendants were built fine; otherwise the first constructor error
+ * found (depth first), e.g. a layer given bad sizes. "NULL module" for m NULL. */
+const char *mx_module_error(const mx_module *m);
 
 /* Runs the module. */
 mx_array *mx_module_forward(mx_module *m, mx_array *x);
@@ -77,14 +80,19 @@ mx_status mx_value_and_grad_module(mx_module *m, mx_loss_fn loss_fn, void *ctx, 
 
 /* ---- layers ---------------------------------------------------------------------------------
  * key: the random key for initialization (NULL: the global key, see mx_random_seed).
- * Layouts follow MLX: Linear.weight is [out, in]; convolutions are channels-last. */
+ * Layouts follow MLX: Linear.weight is [out, in]; convolutions are channels-last.
+ * Bad arguments give an error module, as ops give error arrays: its forward returns the error,
+ * mx_module_save/load fail with it, and mx_module_error reports it for the module and for every
+ * module it becomes part of. Free it like any module. */
 mx_module *mx_nn_linear(int in_features, int out_features, bool bias, mx_array *key);
 mx_module *mx_nn_embedding(int num_embeddings, int dims, mx_array *key);
 mx_module *mx_nn_conv1d(int in_channels, int out_channels, int kernel, int stride, int padding,
                         int dilation, int groups, bool bias, mx_array *key);
 mx_module *mx_nn_conv2d(int in_channels, int out_channels, int kernel_h, int kernel_w, int stride,
                         int padding, int dilation, int groups, bool bias, mx_array *key);
-/* Pools over [N, H, W, C]; stride 0 means stride = kernel. */
+/* Pools over [N, H, W, C]; stride 0 means stride = kernel; padding at most kernel / 2. Max pooling
+ * pads with -inf; average pooling pads with zeros and divides every window's sum by kernel²,
+ * padded positions included (PyTorch's count_include_pad=True, as MLX does). */
 mx_module *mx_nn_maxpool2d(int kernel, int stride, int padding);
 mx_module *mx_nn_avgpool2d(int kernel, int stride, int padding);
 mx_module *mx_nn_layer_norm(int dims, double eps, bool affine);

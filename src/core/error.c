@@ -48,6 +48,46 @@ mx_array *mxi_error(const char *op, const char *fmt, ...) {
   return error_array(copy);
 }
 
+mx_array *mx_error_new(const char *fmt, ...) {
+  char msg[1024];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(msg, sizeof msg, fmt ? fmt : "error", ap);
+  va_end(ap);
+  mxi_record_error(msg);
+  char *copy = strdup(msg);
+  if (!copy) abort();
+  return error_array(copy);
+}
+
+mx_status mx_error_report(const char *fmt, ...) {
+  char msg[1024];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(msg, sizeof msg, fmt ? fmt : "error", ap);
+  va_end(ap);
+  mxi_record_error(msg);
+  return MX_ERROR;
+}
+
+mx_array *mx_check_inputs(const char *op, int n, mx_array *const *in) {
+  if (n > 0 && !in) return mx_error_new("%s: the input list is NULL", op ? op : "mx");
+  for (int i = 0; i < n; i++) {
+    if (!in[i]) return mx_error_new("%s: input %d is NULL", op ? op : "mx", i);
+    if (in[i]->error) return mxi_error_from(in[i]);
+  }
+  return NULL;
+}
+
+const char *mx_array_shape_str(const mx_array *a, char *buf, size_t cap) {
+  if (!buf || cap == 0) return buf;
+  if (!a || a->error) {
+    snprintf(buf, cap, "(error)");
+    return buf;
+  }
+  return mxi_shape_str(buf, cap, a->ndim, a->shape);
+}
+
 mx_array *mxi_error_from(const mx_array *src) {
   char *copy = strdup(src->error);
   if (!copy) abort();

@@ -10,9 +10,11 @@
 
 mx_status mx_module_save(const mx_module *m, const char *path) {
   if (!m || !path) {
-    mxi_record_error("mx_module_save: module and path are required");
+    mx_error_report("%s", "mx_module_save: module and path are required");
     return MX_ERROR;
   }
+  const char *failed = mx_module_error(m);
+  if (failed) return mx_error_report("mx_module_save: the module did not build: %s", failed);
   int n = mx_module_count(m, MX_PARAMS_STATE);
   mx_named_array *list = malloc((size_t)(n ? n : 1) * sizeof *list);
   if (!list) abort();
@@ -40,13 +42,13 @@ static void load_one(void *ctx, const char *dotted, mxi_entry *e) {
     l->st = MX_ERROR;
     return;
   }
-  bool same = v->ndim == e->value->ndim;
-  for (int i = 0; same && i < v->ndim; i++) same = v->shape[i] == e->value->shape[i];
+  bool same = nn_ndim(v) == nn_ndim(e->value);
+  for (int i = 0; same && i < nn_ndim(v); i++) same = nn_dim(v, i) == nn_dim(e->value, i);
   if (!same) {
-    char s1[MXI_SHAPE_STR_LEN], s2[MXI_SHAPE_STR_LEN];
+    char s1[MX_SHAPE_STR_LEN], s2[MX_SHAPE_STR_LEN];
     snprintf(l->msg, sizeof l->msg, "mx_module_load: %s: \"%s\" has shape %s, the module expects %s",
-             l->path, dotted, mxi_shape_str(s1, sizeof s1, v->ndim, v->shape),
-             mxi_shape_str(s2, sizeof s2, e->value->ndim, e->value->shape));
+             l->path, dotted, mx_array_shape_str(v, s1, sizeof s1),
+             mx_array_shape_str(e->value, s2, sizeof s2));
     l->st = MX_ERROR;
     return;
   }
@@ -59,7 +61,7 @@ typedef struct assign {
 
 static void assign_one(void *ctx, const char *dotted, mxi_entry *e) {
   assign *a = ctx;
-  mx_array *v = mx_astype(mx_tensors_get(a->t, dotted), (mx_dtype)e->value->dtype);
+  mx_array *v = mx_astype(mx_tensors_get(a->t, dotted), mx_array_dtype(e->value));
   mx_retain(v);
   mx_release(e->value);
   e->value = v;
@@ -67,9 +69,11 @@ static void assign_one(void *ctx, const char *dotted, mxi_entry *e) {
 
 mx_status mx_module_load(mx_module *m, const char *path) {
   if (!m || !path) {
-    mxi_record_error("mx_module_load: module and path are required");
+    mx_error_report("%s", "mx_module_load: module and path are required");
     return MX_ERROR;
   }
+  const char *failed = mx_module_error(m);
+  if (failed) return mx_error_report("mx_module_load: the module did not build: %s", failed);
   mx_tensors *t = mx_load_safetensors(path);
   if (!t) return MX_ERROR;
   /* check everything first: a failed load leaves the module unchanged */
@@ -81,7 +85,7 @@ mx_status mx_module_load(mx_module *m, const char *path) {
     l.st = MX_ERROR;
   }
   if (l.st != MX_OK) {
-    mxi_record_error(l.msg);
+    mx_error_report("%s", l.msg);
     mx_tensors_free(t);
     return MX_ERROR;
   }

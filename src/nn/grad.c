@@ -45,7 +45,7 @@ mx_status mx_value_and_grad_module(mx_module *m, mx_loss_fn loss_fn, void *ctx, 
                                    mx_array *const *batch, mx_array **loss, mx_array **grads) {
   loss_ctx c = {m, loss_fn, ctx, {NULL, 0}};
   if (!m || !loss_fn) {
-    *loss = mxi_error("value_and_grad_module", "module and loss function are required");
+    *loss = mx_error_new("mx_value_and_grad_module: module and loss function are required");
     return MX_ERROR;
   }
   mxi_module_walk(m, MX_PARAMS_TRAINABLE, collect, &c.s);

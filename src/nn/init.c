@@ -2,7 +2,7 @@
  * for Linear, [out, k..., in] for channels-last convolution kernels. */
 #include <math.h>
 
-#include "../ops/util.h"
+#include "nn_util.h"
 #include "mx/nn.h"
 
 static void fans(mx_shape s, double *fan_in, double *fan_out) {

@@ -2,7 +2,7 @@
 #include <math.h>
 #include <stdlib.h>
 
-#include "../ops/util.h"
+#include "nn_util.h"
 #include "module.h"
 
 static int *int_cfg(int v) {
@@ -17,10 +17,10 @@ static mx_array *linear_forward(mx_module *m, int n, mx_array **in) {
   (void)n;
   mx_array *w = mx_module_get(m, "weight"), *b = mx_module_get(m, "bias");
   mx_array *x = in[0];
-  if (x->ndim < 1 || x->shape[x->ndim - 1] != w->shape[1]) {
-    char s[MXI_SHAPE_STR_LEN];
-    return mxi_error("nn_linear", "input of shape %s does not end in %lld features",
-                     mxi_shape_str(s, sizeof s, x->ndim, x->shape), (long long)w->shape[1]);
+  if (nn_ndim(x) < 1 || nn_dim(x, nn_ndim(x) - 1) != nn_dim(w, 1)) {
+    char s[MX_SHAPE_STR_LEN];
+    return mx_error_new("mx_nn_linear: input of shape %s does not end in %lld features",
+                     mx_array_shape_str(x, s, sizeof s), (long long)nn_dim(w, 1));
   }
   mx_array *y = mx_matmul(x, mx_transpose(w, MX_ALL_AXES)); /* a transposed view: no copy */
   return b ? mx_add(y, b) : y;
@@ -28,8 +28,8 @@ static mx_array *linear_forward(mx_module *m, int n, mx_array **in) {
 
 mx_module *mx_nn_linear(int in_features, int out_features, bool bias, mx_array *key) {
   if (in_features <= 0 || out_features <= 0) {
-    mxi_record_error("mx_nn_linear: feature counts must be positive");
-    return NULL;
+    return nn_error_module("mx_nn_linear: feature counts must be positive (got %d -> %d)", in_features,
+                           out_features);
   }
   mx_module *m = mx_module_new("Linear", linear_forward, NULL, NULL);
   double s = 1.0 / sqrt((double)in_features); /* uniform(-1/sqrt(in), 1/sqrt(in)), as MLX/PyTorch */
@@ -43,15 +43,15 @@ mx_module *mx_nn_linear(int in_features, int out_features, bool bias, mx_array *
 /* ---- Embedding: rows of the table ---- */
 static mx_array *embedding_forward(mx_module *m, int n, mx_array **in) {
   (void)n;
-  if (!mx_dtype_is_integer((mx_dtype)in[0]->dtype))
-    return mxi_error("nn_embedding", "indices must be integers, got %s", mx_dtype_name((mx_dtype)in[0]->dtype));
+  if (!mx_dtype_is_integer(mx_array_dtype(in[0])))
+    return mx_error_new("mx_nn_embedding: indices must be integers, got %s", mx_dtype_name(mx_array_dtype(in[0])));
   return mx_take(mx_module_get(m, "weight"), in[0], 0);
 }
 
 mx_module *mx_nn_embedding(int num_embeddings, int dims, mx_array *key) {
   if (num_embeddings <= 0 || dims <= 0) {
-    mxi_record_error("mx_nn_embedding: sizes must be positive");
-    return NULL;
+    return nn_error_module("mx_nn_embedding: sizes must be positive (got %d embeddings of %d dims)",
+                           num_embeddings, dims);
   }
   mx_module *m = mx_module_new("Embedding", embedding_forward, NULL, NULL);
   mx_module_add_param(m, "weight", mx_init_normal(MX_SHAPE(num_embeddings, dims), 0, 1, MX_FLOAT32, key));
@@ -74,21 +74,21 @@ static mx_array *sequential_forward(mx_module *m, int n, mx_array **in) {
   for (int i = 0; i < m->n_children; i++) {
     mx_array *args[4] = {x, n > 1 ? in[1] : NULL, n > 2 ? in[2] : NULL, n > 3 ? in[3] : NULL};
     x = mx_module_forward_n(m->children[i].m, n < 4 ? n : 4, args); /* extra inputs pass along */
-    if (x->error) return x;
+    if (mx_array_error(x)) return x;
   }
   return x;
 }
 
 mx_module *mx_nn_sequential(int n, mx_module **layers) {
+  if (n < 0 || (n > 0 && !layers)) return nn_error_module("mx_nn_sequential: %d layers given%s", n, layers ? "" : " in a NULL list");
   mx_module *m = mx_module_new("Sequential", sequential_forward, NULL, NULL);
   for (int i = 0; i < n; i++) {
     char name[16];
     snprintf(name, sizeof name, "%d", i);
     if (!layers[i]) {
-      mxi_record_error("mx_nn_sequential: a layer is NULL");
       mx_module_free(m);
       for (int j = i + 1; j < n; j++) mx_module_free(layers[j]);
-      return NULL;
+      return nn_error_module("mx_nn_sequential: layer %d is NULL", i);
     }
     mx_module_add_child(m, name, layers[i]);
   }
@@ -96,10 +96,10 @@ mx_module *mx_nn_sequential(int n, mx_module **layers) {
 }
 
 mx_module *mx_nn_mlp(int n_dims, const int *dims, mx_activation act, bool bias, mx_array *key) {
-  if (n_dims < 2) {
-    mxi_record_error("mx_nn_mlp: at least an input and an output size are required");
-    return NULL;
-  }
+  if (n_dims < 2 || !dims)
+    return nn_error_module("mx_nn_mlp: at least an input and an output size are required (got %d sizes)", n_dims);
+  for (int i = 0; i < n_dims; i++)
+    if (dims[i] <= 0) return nn_error_module("mx_nn_mlp: sizes must be positive (dims[%d] is %d)", i, dims[i]);
   int n_layers = 2 * (n_dims - 1) - 1;
   mx_module **layers = malloc((size_t)n_layers * sizeof *layers);
   if (!layers) abort();
@@ -122,14 +122,13 @@ static mx_array *dropout_forward(mx_module *m, int n, mx_array **in) {
   double p = *(double *)mx_module_cfg(m);
   if (!mx_module_is_training(m) || p == 0) return in[0];
   mx_array *x = in[0];
-  mx_array *keep = mx_random_bernoulli(NULL, mxi_shape_of(x), 1 - p);
+  mx_array *keep = mx_random_bernoulli(NULL, mx_array_shape_of(x), 1 - p);
   return mx_multiply(mx_where(keep, x, mx_zeros_like(x)), mx_scalar(1 / (1 - p)));
 }
 
 mx_module *mx_nn_dropout(double p) {
   if (!(p >= 0 && p < 1)) {
-    mxi_record_error("mx_nn_dropout: p must be in [0, 1)");
-    return NULL;
+    return nn_error_module("mx_nn_dropout: p must be in [0, 1) (got %g)", p);
   }
   double *c = malloc(sizeof *c);
   if (!c) abort();

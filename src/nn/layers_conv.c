@@ -3,7 +3,7 @@
 #include <math.h>
 #include <stdlib.h>
 
-#include "../ops/util.h"
+#include "nn_util.h"
 #include "module.h"
 
 typedef struct conv_cfg {
@@ -31,8 +31,7 @@ static mx_module *conv_new(const char *type, int nspatial, int in_ch, int out_ch
     snprintf(msg, sizeof msg, "mx_nn_%s: invalid sizes (channels %d -> %d, groups %d, kernel %dx%d, "
              "stride %d, padding %d, dilation %d)", nspatial == 1 ? "conv1d" : "conv2d", in_ch,
              out_ch, groups, kh, kw, stride, padding, dilation);
-    mxi_record_error(msg);
-    return NULL;
+    return nn_error_module("%s", msg);
   }
   conv_cfg *c = malloc(sizeof *c);
   if (!c) abort();
@@ -70,29 +69,29 @@ static mx_array *pool_forward(mx_module *m, int n, mx_array **in) {
   const pool_cfg *c = mx_module_cfg(m);
   const char *op = c->max ? "nn_maxpool2d" : "nn_avgpool2d";
   mx_array *x = in[0];
-  if (x->ndim != 4) {
-    char s[MXI_SHAPE_STR_LEN];
-    return mxi_error(op, "input of shape %s is not [N, H, W, C]", mxi_shape_str(s, sizeof s, x->ndim, x->shape));
+  if (nn_ndim(x) != 4) {
+    char s[MX_SHAPE_STR_LEN];
+    return mx_error_new("mx_%s: input of shape %s is not [N, H, W, C]", op, mx_array_shape_str(x, s, sizeof s));
   }
   int k = c->kernel, st = c->stride, p = c->padding;
   if (p > 0) {
     int64_t lo[3] = {0, p, p}, hi[3] = {0, p, p};
     x = mx_pad(x, 3, lo, hi, MX_PAD_CONSTANT, c->max ? -INFINITY : 0);
   }
-  int64_t H = x->shape[1], W = x->shape[2];
+  int64_t H = nn_dim(x, 1), W = nn_dim(x, 2);
   if (H < k || W < k) {
-    return mxi_error(op, "kernel %d is larger than the padded input (%lld x %lld)", k, (long long)H, (long long)W);
+    return mx_error_new("mx_%s: kernel %d is larger than the padded input (%lld x %lld)", op, k, (long long)H, (long long)W);
   }
   int64_t ho = (H - k) / st + 1, wo = (W - k) / st + 1;
   if (st == k && H % k == 0 && W % k == 0) {
     /* non-overlapping windows: a reshape and one reduction (far fewer ops to differentiate) */
     mx_shape s = {.ndim = 6};
-    s.dims[0] = x->shape[0];
+    s.dims[0] = nn_dim(x, 0);
     s.dims[1] = ho;
     s.dims[2] = k;
     s.dims[3] = wo;
     s.dims[4] = k;
-    s.dims[5] = x->shape[3];
+    s.dims[5] = nn_dim(x, 3);
     mx_array *w = mx_reshape(x, s);
     return c->max ? mx_max(w, MX_AXES(2, 4), false) : mx_mean(w, MX_AXES(2, 4), false);
   }
@@ -109,9 +108,9 @@ static mx_array *pool_forward(mx_module *m, int n, mx_array **in) {
 
 static mx_module *pool_new(bool max, int kernel, int stride, int padding) {
   if (kernel <= 0 || stride < 0 || padding < 0 || padding > kernel / 2) {
-    mxi_record_error(max ? "mx_nn_maxpool2d: need kernel > 0, stride >= 0, 0 <= padding <= kernel / 2"
-                         : "mx_nn_avgpool2d: need kernel > 0, stride >= 0, 0 <= padding <= kernel / 2");
-    return NULL;
+    return nn_error_module("mx_nn_%s: need kernel > 0, stride >= 0, 0 <= padding <= kernel / 2 (got "
+                           "kernel %d, stride %d, padding %d)", max ? "maxpool2d" : "avgpool2d", kernel,
+                           stride, padding);
   }
   pool_cfg *c = malloc(sizeof *c);
   if (!c) abort();

@@ -2,7 +2,7 @@
  * training, running statistics in evaluation) and GroupNorm, all channels-last. */
 #include <stdlib.h>
 
-#include "../ops/util.h"
+#include "nn_util.h"
 #include "module.h"
 #include "mx/transforms.h"
 
@@ -19,10 +19,10 @@ static norm_cfg *cfg_new(double eps, double momentum, int groups) {
 }
 
 static bool last_dim_is(const mx_array *x, int64_t d, const char *op, mx_array **err) {
-  if (x->ndim >= 1 && x->shape[x->ndim - 1] == d) return true;
-  char s[MXI_SHAPE_STR_LEN];
-  *err = mxi_error(op, "input of shape %s does not end in %lld features",
-                   mxi_shape_str(s, sizeof s, x->ndim, x->shape), (long long)d);
+  if (nn_ndim(x) >= 1 && nn_dim(x, nn_ndim(x) - 1) == d) return true;
+  char s[MX_SHAPE_STR_LEN];
+  *err = mx_error_new("mx_%s: input of shape %s does not end in %lld features", op,
+                   mx_array_shape_str(x, s, sizeof s), (long long)d);
   return false;
 }
 
@@ -34,8 +34,7 @@ static mx_array *layer_norm_forward(mx_module *m, int n, mx_array **in) {
 
 mx_module *mx_nn_layer_norm(int dims, double eps, bool affine) {
   if (dims <= 0) {
-    mxi_record_error("mx_nn_layer_norm: dims must be positive");
-    return NULL;
+    return nn_error_module("mx_nn_layer_norm: dims must be positive (got %d)", dims);
   }
   mx_module *m = mx_module_new("LayerNorm", layer_norm_forward, cfg_new(eps, 0, 0), free);
   if (affine) {
@@ -53,8 +52,7 @@ static mx_array *rms_norm_forward(mx_module *m, int n, mx_array **in) {
 
 mx_module *mx_nn_rms_norm(int dims, double eps) {
   if (dims <= 0) {
-    mxi_record_error("mx_nn_rms_norm: dims must be positive");
-    return NULL;
+    return nn_error_module("mx_nn_rms_norm: dims must be positive (got %d)", dims);
   }
   mx_module *m = mx_module_new("RMSNorm", rms_norm_forward, cfg_new(eps, 0, 0), free);
   mx_module_add_param(m, "weight", mx_ones(MX_SHAPE(dims), MX_FLOAT32));
@@ -67,21 +65,21 @@ static mx_array *batch_norm_forward(mx_module *m, int n, mx_array **in) {
   const norm_cfg *c = mx_module_cfg(m);
   mx_array *x = in[0], *err = NULL;
   mx_array *rm = mx_module_get(m, "running_mean"), *rv = mx_module_get(m, "running_var");
-  if (!last_dim_is(x, rm->shape[0], "nn_batch_norm", &err)) return err;
-  mx_axes ax = {.n = x->ndim - 1};
+  if (!last_dim_is(x, nn_dim(rm, 0), "nn_batch_norm", &err)) return err;
+  mx_axes ax = {.n = nn_ndim(x) - 1};
   for (int i = 0; i < ax.n; i++) ax.ax[i] = i;
   mx_array *mean, *var;
   if (mx_module_is_training(m)) {
     mean = mx_mean(x, ax, false);
     var = mx_var(x, ax, false, 0);
     /* running statistics: the unbiased variance, as PyTorch; they carry no gradient */
-    int64_t count = x->size / (x->shape[x->ndim - 1] ? x->shape[x->ndim - 1] : 1);
+    int64_t count = mx_array_size(x) / (nn_dim(x, nn_ndim(x) - 1) ? nn_dim(x, nn_ndim(x) - 1) : 1);
     double unbias = count > 1 ? (double)count / (double)(count - 1) : 1.0, mo = c->momentum;
     mx_array *nm = mx_add(mx_multiply(rm, mx_scalar(1 - mo)), mx_multiply(mx_stop_gradient(mean), mx_scalar(mo)));
     mx_array *nv = mx_add(mx_multiply(rv, mx_scalar(1 - mo)),
                           mx_multiply(mx_stop_gradient(var), mx_scalar(mo * unbias)));
-    mx_module_set(m, "running_mean", mx_astype(nm, (mx_dtype)rm->dtype));
-    mx_module_set(m, "running_var", mx_astype(nv, (mx_dtype)rv->dtype));
+    mx_module_set(m, "running_mean", mx_astype(nm, mx_array_dtype(rm)));
+    mx_module_set(m, "running_var", mx_astype(nv, mx_array_dtype(rv)));
   } else {
     mean = rm;
     var = rv;
@@ -95,8 +93,8 @@ static mx_array *batch_norm_forward(mx_module *m, int n, mx_array **in) {
 
 mx_module *mx_nn_batch_norm(int num_features, double eps, double momentum, bool affine) {
   if (num_features <= 0 || momentum < 0 || momentum > 1) {
-    mxi_record_error("mx_nn_batch_norm: num_features must be positive and momentum in [0, 1]");
-    return NULL;
+    return nn_error_module("mx_nn_batch_norm: num_features must be positive and momentum in [0, 1] "
+                           "(got %d, %g)", num_features, momentum);
   }
   mx_module *m = mx_module_new("BatchNorm", batch_norm_forward, cfg_new(eps, momentum, 0), free);
   if (affine) {
@@ -114,14 +112,14 @@ static mx_array *group_norm_forward(mx_module *m, int n, mx_array **in) {
   const norm_cfg *c = mx_module_cfg(m);
   mx_array *x = in[0], *err = NULL;
   mx_array *w = mx_module_get(m, "weight"), *b = mx_module_get(m, "bias");
-  int64_t C = x->ndim ? x->shape[x->ndim - 1] : 0;
-  if (x->ndim < 2 || C % c->groups) {
-    char s[MXI_SHAPE_STR_LEN];
-    return mxi_error("nn_group_norm", "input of shape %s: need [N, ..., C] with C divisible by %d groups",
-                     mxi_shape_str(s, sizeof s, x->ndim, x->shape), c->groups);
+  int64_t C = nn_ndim(x) ? nn_dim(x, nn_ndim(x) - 1) : 0;
+  if (nn_ndim(x) < 2 || C % c->groups) {
+    char s[MX_SHAPE_STR_LEN];
+    return mx_error_new("mx_nn_group_norm: input of shape %s: need [N, ..., C] with C divisible by %d groups",
+                     mx_array_shape_str(x, s, sizeof s), c->groups);
   }
-  if (w && !last_dim_is(x, w->shape[0], "nn_group_norm", &err)) return err;
-  mx_shape gs = mxi_shape_of(x);
+  if (w && !last_dim_is(x, nn_dim(w, 0), "nn_group_norm", &err)) return err;
+  mx_shape gs = mx_array_shape_of(x);
   gs.dims[gs.ndim - 1] = c->groups;
   gs.dims[gs.ndim++] = C / c->groups;
   mx_array *g = mx_reshape(x, gs); /* [N, ..., G, C/G] */
@@ -130,7 +128,7 @@ static mx_array *group_norm_forward(mx_module *m, int n, mx_array **in) {
     if (i != gs.ndim - 2) ax.ax[ax.n++] = i;
   mx_array *mean = mx_mean(g, ax, true), *var = mx_var(g, ax, true, 0);
   mx_array *y = mx_multiply(mx_subtract(g, mean), mx_rsqrt(mx_add(var, mx_scalar(c->eps))));
-  y = mx_reshape(y, mxi_shape_of(x));
+  y = mx_reshape(y, mx_array_shape_of(x));
   if (w) y = mx_multiply(y, w);
   if (b) y = mx_add(y, b);
   return y;
@@ -138,8 +136,8 @@ static mx_array *group_norm_forward(mx_module *m, int n, mx_array **in) {
 
 mx_module *mx_nn_group_norm(int num_groups, int dims, double eps, bool affine) {
   if (num_groups <= 0 || dims <= 0 || dims % num_groups) {
-    mxi_record_error("mx_nn_group_norm: dims must be a positive multiple of num_groups");
-    return NULL;
+    return nn_error_module("mx_nn_group_norm: dims must be a positive multiple of num_groups (got %d, %d)",
+                           dims, num_groups);
   }
   mx_module *m = mx_module_new("GroupNorm", group_norm_forward, cfg_new(eps, 0, num_groups), free);
   if (affine) {

@@ -1,7 +1,7 @@
 /* losses.c — loss functions, composed from ops (so they differentiate, batch and run on every
  * backend). Cross entropy takes class indices or probabilities, label smoothing and an ignored
  * index, like PyTorch. */
-#include "../ops/util.h"
+#include "nn_util.h"
 #include "mx/nn.h"
 
 static mx_array *reduce(mx_array *loss, mx_reduction r, const char *op) {
@@ -9,23 +9,23 @@ static mx_array *reduce(mx_array *loss, mx_reduction r, const char *op) {
     case MX_REDUCE_MEAN: return mx_mean(loss, MX_ALL_AXES, false);
     case MX_REDUCE_SUM: return mx_sum(loss, MX_ALL_AXES, false);
     case MX_REDUCE_NONE: return loss;
-    default: return mxi_error(op, "unknown reduction %d", (int)r);
+    default: return mx_error_new("mx_%s: unknown reduction %d", op, (int)r);
   }
 }
 
 /* -log p[target] with ignored targets masked out; mean over the targets kept. */
 static mx_array *nll(const char *op, mx_array *logp, mx_array *targets, double smoothing,
                      int64_t ignore_index, mx_reduction r) {
-  if (!mx_dtype_is_integer((mx_dtype)targets->dtype))
-    return mxi_error(op, "targets of dtype %s: class indices must be integers",
-                     mx_dtype_name((mx_dtype)targets->dtype));
-  bool shape_ok = targets->ndim == logp->ndim - 1;
-  for (int i = 0; shape_ok && i < targets->ndim; i++) shape_ok = targets->shape[i] == logp->shape[i];
+  if (!mx_dtype_is_integer(mx_array_dtype(targets)))
+    return mx_error_new("mx_%s: targets of dtype %s: class indices must be integers", op,
+                     mx_dtype_name(mx_array_dtype(targets)));
+  bool shape_ok = nn_ndim(targets) == nn_ndim(logp) - 1;
+  for (int i = 0; shape_ok && i < nn_ndim(targets); i++) shape_ok = nn_dim(targets, i) == nn_dim(logp, i);
   if (!shape_ok) {
-    char s1[MXI_SHAPE_STR_LEN], s2[MXI_SHAPE_STR_LEN];
-    return mxi_error(op, "targets of shape %s do not match predictions of shape %s (classes last)",
-                     mxi_shape_str(s1, sizeof s1, targets->ndim, targets->shape),
-                     mxi_shape_str(s2, sizeof s2, logp->ndim, logp->shape));
+    char s1[MX_SHAPE_STR_LEN], s2[MX_SHAPE_STR_LEN];
+    return mx_error_new("mx_%s: targets of shape %s do not match predictions of shape %s (classes last)", op,
+                     mx_array_shape_str(targets, s1, sizeof s1),
+                     mx_array_shape_str(logp, s2, sizeof s2));
   }
   /* compared in int64: ignore_index (-100 by default) must not saturate into a real class of a
    * narrow or unsigned target dtype */
@@ -36,7 +36,7 @@ static mx_array *nll(const char *op, mx_array *logp, mx_array *targets, double s
   if (smoothing > 0)
     loss = mx_add(mx_multiply(mx_scalar(1 - smoothing), loss),
                   mx_multiply(mx_scalar(smoothing), mx_negative(mx_mean(logp, MX_AXES(-1), false))));
-  mx_array *kf = mx_astype(keep, (mx_dtype)loss->dtype);
+  mx_array *kf = mx_astype(keep, mx_array_dtype(loss));
   loss = mx_multiply(loss, kf);
   if (r == MX_REDUCE_MEAN) /* average over the targets that count (PyTorch) */
     return mx_divide(mx_sum(loss, MX_ALL_AXES, false), mx_sum(kf, MX_ALL_AXES, false));
@@ -45,23 +45,23 @@ static mx_array *nll(const char *op, mx_array *logp, mx_array *targets, double s
 
 mx_array *mx_cross_entropy(mx_array *logits, mx_array *targets, double label_smoothing,
                            int64_t ignore_index, mx_reduction reduction) {
-  MXI_CHECK("cross_entropy", logits, targets);
-  if (logits->ndim < 1) return mxi_error("cross_entropy", "logits must have a class axis");
+  NN_CHECK("cross_entropy", logits, targets);
+  if (nn_ndim(logits) < 1) return mx_error_new("mx_cross_entropy: logits must have a class axis");
   if (label_smoothing < 0 || label_smoothing > 1)
-    return mxi_error("cross_entropy", "label_smoothing %g is outside [0, 1]", label_smoothing);
+    return mx_error_new("mx_cross_entropy: label_smoothing %g is outside [0, 1]", label_smoothing);
   mx_array *logp = mx_log_softmax(logits, MX_AXES(-1));
-  if (mx_dtype_is_float((mx_dtype)targets->dtype)) { /* class probabilities */
-    bool same = targets->ndim == logits->ndim;
-    for (int i = 0; same && i < logits->ndim; i++) same = targets->shape[i] == logits->shape[i];
+  if (mx_dtype_is_float(mx_array_dtype(targets))) { /* class probabilities */
+    bool same = nn_ndim(targets) == nn_ndim(logits);
+    for (int i = 0; same && i < nn_ndim(logits); i++) same = nn_dim(targets, i) == nn_dim(logits, i);
     if (!same) {
-      char s1[MXI_SHAPE_STR_LEN], s2[MXI_SHAPE_STR_LEN];
-      return mxi_error("cross_entropy", "probability targets of shape %s must match logits of shape %s",
-                       mxi_shape_str(s1, sizeof s1, targets->ndim, targets->shape),
-                       mxi_shape_str(s2, sizeof s2, logits->ndim, logits->shape));
+      char s1[MX_SHAPE_STR_LEN], s2[MX_SHAPE_STR_LEN];
+      return mx_error_new("mx_cross_entropy: probability targets of shape %s must match logits of shape %s",
+                       mx_array_shape_str(targets, s1, sizeof s1),
+                       mx_array_shape_str(logits, s2, sizeof s2));
     }
     mx_array *t = targets;
     if (label_smoothing > 0) {
-      double c = (double)logits->shape[logits->ndim - 1];
+      double c = (double)nn_dim(logits, nn_ndim(logits) - 1);
       t = mx_add(mx_multiply(t, mx_scalar(1 - label_smoothing)), mx_scalar(label_smoothing / c));
     }
     mx_array *loss = mx_negative(mx_sum(mx_multiply(t, logp), MX_AXES(-1), false));
@@ -71,13 +71,13 @@ mx_array *mx_cross_entropy(mx_array *logits, mx_array *targets, double label_smo
 }
 
 mx_array *mx_nll_loss(mx_array *log_probs, mx_array *targets, int64_t ignore_index, mx_reduction reduction) {
-  MXI_CHECK("nll_loss", log_probs, targets);
-  if (log_probs->ndim < 1) return mxi_error("nll_loss", "log_probs must have a class axis");
+  NN_CHECK("nll_loss", log_probs, targets);
+  if (nn_ndim(log_probs) < 1) return mx_error_new("mx_nll_loss: log_probs must have a class axis");
   return nll("nll_loss", log_probs, targets, 0, ignore_index, reduction);
 }
 
 static mx_array *diff(const char *op, mx_array *p, mx_array *t) {
-  mx_array *bad = mxi_check_inputs(op, 2, (mx_array *[]){p, t});
+  mx_array *bad = nn_check_inputs(op, 2, (mx_array *[]){p, t});
   if (bad) return bad;
   return mx_subtract(p, t);
 }
@@ -99,7 +99,7 @@ mx_array *mx_smooth_l1_loss(mx_array *pred, mx_array *target, double beta, mx_re
 }
 
 mx_array *mx_binary_cross_entropy(mx_array *probs, mx_array *targets, mx_reduction reduction) {
-  MXI_CHECK("binary_cross_entropy", probs, targets);
+  NN_CHECK("binary_cross_entropy", probs, targets);
   /* log clamped at -100 like PyTorch, so p = 0 or 1 gives a finite loss */
   mx_array *lo = mx_scalar(-100);
   mx_array *lp = mx_maximum(mx_log(probs), lo), *l1p = mx_maximum(mx_log1p(mx_negative(probs)), lo);
@@ -108,7 +108,7 @@ mx_array *mx_binary_cross_entropy(mx_array *probs, mx_array *targets, mx_reducti
 }
 
 mx_array *mx_binary_cross_entropy_with_logits(mx_array *logits, mx_array *targets, mx_reduction reduction) {
-  MXI_CHECK("binary_cross_entropy_with_logits", logits, targets);
+  NN_CHECK("binary_cross_entropy_with_logits", logits, targets);
   /* max(x, 0) - x t + log(1 + e^-|x|): stable for large |x| */
   mx_array *x = logits;
   mx_array *loss = mx_add(mx_subtract(mx_maximum(x, mx_scalar(0)), mx_multiply(x, targets)),
@@ -117,7 +117,7 @@ mx_array *mx_binary_cross_entropy_with_logits(mx_array *logits, mx_array *target
 }
 
 mx_array *mx_kl_div_loss(mx_array *log_input, mx_array *target, mx_reduction reduction) {
-  MXI_CHECK("kl_div_loss", log_input, target);
+  NN_CHECK("kl_div_loss", log_input, target);
   /* t (log t - x), 0 where t == 0 */
   mx_array *zero = mx_equal(target, mx_scalar(0));
   mx_array *logt = mx_log(mx_where(zero, mx_ones_like(target), target));

@@ -2,6 +2,7 @@
  * order; freezing; training mode; forward dispatch. */
 #include "module.h"
 
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,6 +22,27 @@ mx_module *mx_module_new(const char *type, mx_forward_fn forward, void *cfg, voi
   m->free_cfg = free_cfg;
   m->training = true;
   return m;
+}
+
+mx_module *nn_error_module(const char *fmt, ...) {
+  char msg[512];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(msg, sizeof msg, fmt, ap);
+  va_end(ap);
+  mx_module *m = mx_module_new("Error", NULL, NULL, NULL);
+  m->error = mx_retain(mx_error_new("%s", msg));
+  return m;
+}
+
+const char *mx_module_error(const mx_module *m) {
+  if (!m) return "NULL module";
+  if (m->error) return mx_array_error(m->error);
+  for (int i = 0; i < m->n_children; i++) {
+    const char *e = mx_module_error(m->children[i].m);
+    if (e) return e;
+  }
+  return NULL;
 }
 
 static void drop_names(mx_module *m) {
@@ -43,6 +65,7 @@ void mx_module_free(mx_module *m) {
   free(m->entries);
   free(m->children);
   drop_names(m);
+  if (m->error) mx_release(m->error);
   if (m->free_cfg) m->free_cfg(m->cfg);
   free(m->type);
   free(m);
@@ -65,12 +88,12 @@ static mx_status add_entry(mx_module *m, const char *name, mx_array *value, bool
   char msg[256];
   if (!m || !valid_name(name)) {
     snprintf(msg, sizeof msg, "mx_%s: a module and a name without dots are required", op);
-    mxi_record_error(msg);
+    mx_error_report("%s", msg);
     return MX_ERROR;
   }
-  if (!value || value->error) {
-    snprintf(msg, sizeof msg, "mx_%s: value of \"%s\" is %s", op, name, value ? value->error : "NULL");
-    mxi_record_error(msg);
+  if (!value || mx_array_error(value)) {
+    snprintf(msg, sizeof msg, "mx_%s: value of \"%s\" is %s", op, name, value ? mx_array_error(value) : "NULL");
+    mx_error_report("%s", msg);
     return MX_ERROR;
   }
   mxi_entry *e = find_entry(m, name);
@@ -101,7 +124,7 @@ mx_status mx_module_add_buffer(mx_module *m, const char *name, mx_array *value) 
 
 mx_status mx_module_add_child(mx_module *m, const char *name, mx_module *child) {
   if (!m || !child || !valid_name(name)) {
-    mxi_record_error("mx_module_add_child: a module, a child and a name without dots are required");
+    mx_error_report("%s", "mx_module_add_child: a module, a child and a name without dots are required");
     mx_module_free(child);
     return MX_ERROR;
   }
@@ -134,7 +157,7 @@ mx_status mx_module_set(mx_module *m, const char *name, mx_array *value) {
   if (!e) {
     char msg[256];
     snprintf(msg, sizeof msg, "mx_module_set: %s has no array named \"%s\"", m ? m->type : "NULL", name ? name : "");
-    mxi_record_error(msg);
+    mx_error_report("%s", msg);
     return MX_ERROR;
   }
   return add_entry(m, name, value, e->buffer, "module_set");
@@ -148,8 +171,9 @@ mx_module *mx_module_child(const mx_module *m, const char *name) {
 }
 
 mx_array *mx_module_forward_n(mx_module *m, int n, mx_array **inputs) {
-  if (!m || !m->forward) return mxi_error("module_forward", "module is NULL or has no forward function");
-  mx_array *bad = mxi_check_inputs("module_forward", n, inputs);
+  if (m && m->error) return mx_check_inputs("mx_module_forward", 1, &m->error); /* propagated */
+  if (!m || !m->forward) return mx_error_new("mx_module_forward: module is NULL or has no forward function");
+  mx_array *bad = mx_check_inputs("mx_module_forward", n, inputs);
   if (bad) return bad;
   return m->forward(m, n, inputs);
 }
@@ -193,7 +217,7 @@ static void count_fn(void *ctx, const char *dotted, mxi_entry *e) {
   (void)dotted;
   counter *c = ctx;
   c->n++;
-  c->elems += e->value->size;
+  c->elems += mx_array_size(e->value);
 }
 
 int mx_module_count(const mx_module *m, mx_param_filter f) {

@@ -2,7 +2,7 @@
 #ifndef MX_NN_MODULE_H
 #define MX_NN_MODULE_H
 
-#include "../core/internal.h"
+#include "nn_util.h"
 #include "mx/nn.h"
 
 typedef struct mxi_entry {
@@ -29,7 +29,12 @@ struct mx_module {
   bool training;
   char **names; /* dotted names handed out by mx_module_list */
   int n_names;
+  mx_array *error; /* retained; set only in the module a failed constructor returns */
 };
+
+/* What a constructor returns on bad arguments, as ops return error arrays: a module of type
+ * "Error" whose forward gives the error (the message is recorded like an op's). */
+mx_module *nn_error_module(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* Calls fn for every selected entry in list order with its dotted name. */
 typedef void (*mxi_entry_fn)(void *ctx, const char *dotted, mxi_entry *e);

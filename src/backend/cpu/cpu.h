@@ -33,8 +33,6 @@ typedef struct mxi_layout {
 /* Broadcasts arrays[1..n) to arrays[0]'s shape and merges dimensions. Size-1 dims are dropped. */
 void mxi_make_layout(mxi_layout *l, int n, mx_array *const *arrays);
 
-/* The ASTYPE loop from one dtype to another (k_cast.c). */
-mxi_loop_fn mxi_cast_loop(mx_dtype from, mx_dtype to);
 
 /* ---- kernel families: each fills its primitives' entries ---- */
 void mxi_cpu_register_copy(mx_kernel_fn *k);

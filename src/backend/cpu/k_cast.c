@@ -113,7 +113,6 @@ CAST_FROM(c64)
     table[DT][MX_COMPLEX64] = cast_##S##_c64;                                        \
   } while (0)
 
-mxi_loop_fn mxi_cast_loop(mx_dtype from, mx_dtype to) { return table[from][to]; }
 
 static mx_status k_astype(mx_array *out, mx_array *const *in, int n, const mx_params *p) {
   (void)n;
