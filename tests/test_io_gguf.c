@@ -126,7 +126,7 @@ TEST(gguf_tensors_of_every_loadable_type) {
   CHECK(io_same(mx_tensors_get(t, "q4"), mx_array_new(want4, MX_SHAPE(2, 64), MX_FLOAT32)));
   CHECK(want8[1] == (float)(int8_t)(37 - 128)); /* d = 1.0: the quantized values themselves */
   CHECK(want4[16] == (float)((q4[2] >> 4) - 8));
-  /* F32 data at a 64-byte aligned offset of a page-aligned mapping: zero copy */
+  /* F32 data at a 64-byte aligned offset of the 64-byte aligned copy of the file: zero copy */
   mx_array *a = mx_tensors_get(t, "f32");
   CHECK(a->buf->user_memory && mx_array_data(a) == a->buf->host);
   CHECK_STR(mx_tensors_metadata(t, "general.alignment"), "64");

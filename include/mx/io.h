@@ -21,7 +21,8 @@ typedef struct mx_named_array {
 
 /* A set of named arrays (and string metadata) read from a file. The map holds a reference to
  * each array; mx_tensors_get returns it without transferring ownership (mx_retain to keep an
- * array after mx_tensors_free). Arrays read from a memory-mapped file share the mapping. */
+ * array after mx_tensors_free). Arrays share the loaded file's bytes where they can. Loaders
+ * open regular files only: a FIFO, device or directory is refused at once, never waited on. */
 typedef struct mx_tensors mx_tensors;
 
 int mx_tensors_count(const mx_tensors *t);
@@ -40,11 +41,18 @@ void mx_tensors_free(mx_tensors *t);
  * header padded to a multiple of 8). Arrays are evaluated one at a time while writing. */
 mx_status mx_save_safetensors(const char *path, int n, const mx_named_array *arrays, int n_meta,
                               const char *const *keys, const char *const *values);
-/* NULL on error (mx_last_error says why). The file is memory-mapped read-only; tensors whose
- * data is aligned to their element size share the mapping (zero copy), others are copied. The
- * mapping lives until the last array using it is released. The header is checked strictly:
- * sizes must match shape x dtype and the tensors must cover the data section exactly. */
+/* NULL on error (mx_last_error says why). The file is read into memory once (as numpy.load and
+ * safetensors' load_file do): tensors whose data is aligned to their element size share that
+ * copy (zero copy), others are copied; it lives until the last array using it is released, and
+ * nothing done to the file afterwards affects the arrays. The header is checked strictly: sizes
+ * must match shape x dtype and the tensors must cover the data section exactly. */
 mx_tensors *mx_load_safetensors(const char *path);
+/* The same, but the arrays share a read-only private memory mapping of the file instead of a
+ * copy: no read up front and pages shared between processes, at a price (docs/files.md): the
+ * file must not be truncated or rewritten in place while any of its arrays lives (a truncated
+ * file kills the process with SIGBUS on access; bytes rewritten in place may show through).
+ * Replacing it by rename, as every mx save does, is safe. */
+mx_tensors *mx_load_safetensors_mapped(const char *path);
 
 /* NumPy .npy (format 1.0-3.0; C or Fortran order; little or big endian on read). Dtypes: |b1,
  * u1-u8, i1-i8, f2, f4, f8, c8; bfloat16 is written as '<V2' (NumPy has no bfloat16 and loads it
@@ -66,6 +74,8 @@ mx_tensors *mx_load_npz(const char *path);
  * quoted inside ("[\"a\", \"b\"]"). Dimensions are reported in NumPy order (GGUF stores the
  * fastest-varying first). Little-endian files only. */
 mx_tensors *mx_load_gguf(const char *path);
+/* The same over a memory mapping of the file, with mx_load_safetensors_mapped's caveats. */
+mx_tensors *mx_load_gguf_mapped(const char *path);
 
 #ifdef __cplusplus
 }

@@ -236,14 +236,17 @@ mx_tensors *mxi_gguf_parse(const uint8_t *data, size_t size, const char *file, m
   return t;
 }
 
-mx_tensors *mx_load_gguf(const char *path) {
+static mx_tensors *load(const char *fn, const char *path, bool map) {
   if (!path) {
-    mxi_io_error(FN, "(null)", "path is NULL");
+    mxi_io_error(fn, "(null)", "path is NULL");
     return NULL;
   }
-  mxi_mapping *m = mxi_mapping_open(FN, path);
+  mxi_mapping *m = mxi_mapping_open(fn, path, map);
   if (!m) return NULL;
   mx_tensors *t = mxi_gguf_parse(m->data, m->size, path, m);
   mxi_mapping_release(m);
   return t;
 }
+
+mx_tensors *mx_load_gguf(const char *path) { return load(FN, path, false); }
+mx_tensors *mx_load_gguf_mapped(const char *path) { return load("mx_load_gguf_mapped", path, true); }

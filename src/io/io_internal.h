@@ -38,9 +38,9 @@ mx_array *mxi_io_leaf_copy(mx_dtype dt, int ndim, const int64_t *shape, const vo
 int64_t mxi_io_checked_size(int ndim, const int64_t *shape, size_t elem_bytes);
 
 /* ---- file mappings (mapping.c) ----
- * A read-only view of a whole file, reference counted: each zero-copy array holds one
- * reference (released by its buffer's destructor), so the file stays mapped while any array
- * made from it lives. */
+ * A whole file's bytes, read-only and reference counted: each zero-copy array holds one
+ * reference (released by its buffer's destructor), so the bytes stay while any array made from
+ * them lives. */
 typedef struct mxi_mapping mxi_mapping;
 struct mxi_mapping {
   int refcount; /* atomic in mapping.c */
@@ -48,8 +48,9 @@ struct mxi_mapping {
   size_t size;
   bool mapped; /* mmap'd (else malloc'd) */
 };
-/* Maps path; NULL with the error recorded (fn names the caller) on failure. */
-mxi_mapping *mxi_mapping_open(const char *fn, const char *path);
+/* Reads path into an aligned heap copy, or with map memory-maps it (MAP_PRIVATE, read-only: the
+ * caveats are in docs/files.md). NULL with the error recorded (fn names the caller) on failure. */
+mxi_mapping *mxi_mapping_open(const char *fn, const char *path, bool map);
 /* A mapping over a heap copy of data (for parsing from memory with zero-copy arrays). */
 mxi_mapping *mxi_mapping_copy(const uint8_t *data, size_t size);
 void mxi_mapping_retain(mxi_mapping *m);
@@ -59,17 +60,25 @@ void mxi_mapping_release(mxi_mapping *m);
 mx_array *mxi_mapping_leaf(mxi_mapping *m, size_t off, mx_dtype dt, int ndim,
                            const int64_t *shape);
 
-/* Reads a whole file into malloc'd memory (*data is NULL for an empty file). On failure writes
- * the reason to err. */
+/* Opens path for reading only if it is a regular file (FIFOs, devices and directories are
+ * refused without blocking: the open is O_NONBLOCK until fstat says what it is). Returns the
+ * descriptor and *size, or -1 with the reason written to err. Every loader opens through this. */
+int mxi_io_open_regular(const char *path, size_t *size, char *err, size_t err_len);
+/* Reads exactly size bytes from fd (a file that shrinks meanwhile is an error, written to err). */
+mx_status mxi_io_read_fd(int fd, uint8_t *buf, size_t size, char *err, size_t err_len);
+/* Reads a whole regular file into malloc'd memory (*data is NULL for an empty file). On failure
+ * writes the reason to err. */
 mx_status mxi_read_file(const char *path, uint8_t **data, size_t *size, char *err, size_t err_len);
 
 /* ---- atomic saves (atomic_file.c) ----
- * Writes go to a temporary file beside path; commit fsyncs it and renames it over path; abort
+ * Writes go to a temporary file beside path (beside its target when path is a symbolic link);
+ * commit fsyncs it and renames it over path (over the link's target: the link stays); abort
  * (or any write failure followed by commit) removes it and leaves path untouched. */
 typedef struct mxi_atomic_file {
   FILE *f;
   char *tmp_path;
-  const char *path;
+  char *target;     /* path with its symbolic links followed: what the rename replaces */
+  const char *path; /* as the caller gave it, for messages */
   const char *fn;
   bool failed; /* an error is already recorded */
 } mxi_atomic_file;

@@ -1,7 +1,10 @@
 /* io_util.c — helpers every format uses: error messages that name the function and the file,
  * arrays made by loaders, checked sizes, byte swapping, UTF-8 validation, whole-file reads. */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "../core/stream.h"
 #include "io_internal.h"
@@ -93,44 +96,75 @@ bool mxi_utf8_valid(const char *str, size_t n) {
   return true;
 }
 
+int mxi_io_open_regular(const char *path, size_t *size, char *err, size_t err_len) {
+  /* O_NONBLOCK: opening a FIFO for reading would otherwise wait for a writer forever. */
+  int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+  if (fd < 0) {
+    snprintf(err, err_len, "cannot open: %s", strerror(errno));
+    return -1;
+  }
+  struct stat st;
+  if (fstat(fd, &st) != 0) {
+    snprintf(err, err_len, "cannot stat: %s", strerror(errno));
+    close(fd);
+    return -1;
+  }
+  if (!S_ISREG(st.st_mode)) {
+    const char *kind = S_ISDIR(st.st_mode)    ? "a directory"
+                       : S_ISFIFO(st.st_mode) ? "a FIFO"
+                       : S_ISCHR(st.st_mode)  ? "a character device"
+                       : S_ISBLK(st.st_mode)  ? "a block device"
+                       : S_ISSOCK(st.st_mode) ? "a socket"
+                                              : "not a plain file";
+    snprintf(err, err_len, "not a regular file (%s)", kind);
+    close(fd);
+    return -1;
+  }
+  int fl = fcntl(fd, F_GETFL);
+  if (fl == -1 || fcntl(fd, F_SETFL, fl & ~O_NONBLOCK) == -1) {
+    snprintf(err, err_len, "fcntl: %s", strerror(errno));
+    close(fd);
+    return -1;
+  }
+  *size = (size_t)st.st_size;
+  return fd;
+}
+
+mx_status mxi_io_read_fd(int fd, uint8_t *buf, size_t size, char *err, size_t err_len) {
+  size_t n = 0;
+  while (n < size) {
+    ssize_t got = read(fd, buf + n, size - n);
+    if (got < 0 && errno == EINTR) continue;
+    if (got < 0) {
+      snprintf(err, err_len, "read error: %s", strerror(errno));
+      return MX_ERROR;
+    }
+    if (got == 0) {
+      snprintf(err, err_len, "the file shrank while being read (%zu of %zu bytes)", n, size);
+      return MX_ERROR;
+    }
+    n += (size_t)got;
+  }
+  return MX_OK;
+}
+
 mx_status mxi_read_file(const char *path, uint8_t **data, size_t *size, char *err, size_t err_len) {
   *data = NULL;
   *size = 0;
-  FILE *f = fopen(path, "rb");
-  if (!f) {
-    snprintf(err, err_len, "cannot open: %s", strerror(errno));
+  size_t n;
+  int fd = mxi_io_open_regular(path, &n, err, err_len);
+  if (fd < 0) return MX_ERROR;
+  uint8_t *buf = n ? malloc(n) : NULL;
+  if (n && !buf) {
+    snprintf(err, err_len, "out of memory reading %zu bytes", n);
+    close(fd);
     return MX_ERROR;
   }
-  /* Grow as we read rather than trusting a size from stat: pipes and special files work too. */
-  size_t cap = 0, n = 0;
-  uint8_t *buf = NULL;
-  for (;;) {
-    if (n == cap) {
-      size_t ncap = cap ? cap * 2 : 1 << 16;
-      uint8_t *nb = ncap > cap ? realloc(buf, ncap) : NULL;
-      if (!nb) {
-        free(buf);
-        fclose(f);
-        snprintf(err, err_len, "out of memory reading %zu bytes", n);
-        return MX_ERROR;
-      }
-      buf = nb;
-      cap = ncap;
-    }
-    size_t got = fread(buf + n, 1, cap - n, f);
-    n += got;
-    if (got == 0) break;
-  }
-  bool failed = ferror(f);
-  fclose(f);
-  if (failed) {
+  mx_status st = mxi_io_read_fd(fd, buf, n, err, err_len);
+  close(fd);
+  if (st != MX_OK) {
     free(buf);
-    snprintf(err, err_len, "read error");
     return MX_ERROR;
-  }
-  if (n == 0) {
-    free(buf);
-    buf = NULL;
   }
   *data = buf;
   *size = n;

@@ -1,7 +1,7 @@
-/* mapping.c — read-only, reference-counted file mappings: zero-copy arrays share a model file's
- * pages and the last one to go unmaps it. */
+/* mapping.c — a loaded file's bytes, reference counted: an aligned heap copy (the default) or,
+ * when asked for, a read-only memory mapping; zero-copy arrays share them and the last one to go
+ * frees or unmaps them. */
 #include <errno.h>
-#include <fcntl.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <sys/mman.h>
@@ -15,16 +15,12 @@
 _Static_assert(sizeof(atomic_int) == sizeof(int), "atomic_int must be an int");
 #define REFS(m) ((atomic_int *)&(m)->refcount)
 
-mxi_mapping *mxi_mapping_open(const char *fn, const char *path) {
-  int fd = open(path, O_RDONLY | O_CLOEXEC);
+mxi_mapping *mxi_mapping_open(const char *fn, const char *path, bool map) {
+  char err[256];
+  size_t size;
+  int fd = mxi_io_open_regular(path, &size, err, sizeof err);
   if (fd < 0) {
-    mxi_io_error(fn, path, "cannot open: %s", strerror(errno));
-    return NULL;
-  }
-  struct stat st;
-  if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-    mxi_io_error(fn, path, "not a regular file");
-    close(fd);
+    mxi_io_error(fn, path, "%s", err);
     return NULL;
   }
   mxi_mapping *m = calloc(1, sizeof *m);
@@ -34,21 +30,39 @@ mxi_mapping *mxi_mapping_open(const char *fn, const char *path) {
     return NULL;
   }
   atomic_init(REFS(m), 1);
-  m->size = (size_t)st.st_size;
-  if (m->size) {
+  m->size = size;
+  if (size && map) {
     /* PROT_READ: nothing in mx writes into user memory (buffer donation skips it), and a
      * read-only private mapping costs no commit charge however large the model is. */
-    void *p = mmap(NULL, m->size, PROT_READ, MAP_PRIVATE, fd, 0);
+    void *p = mmap(NULL, size, PROT_READ, MAP_PRIVATE, fd, 0);
     if (p == MAP_FAILED) {
-      mxi_io_error(fn, path, "mmap of %zu bytes failed: %s", m->size, strerror(errno));
+      mxi_io_error(fn, path, "mmap of %zu bytes failed: %s", size, strerror(errno));
       free(m);
       close(fd);
       return NULL;
     }
     m->data = p;
     m->mapped = true;
+  } else if (size) {
+    /* The default: one aligned heap copy that the arrays share, so a file truncated or
+     * rewritten after loading cannot change or fault the arrays (docs/files.md). */
+    void *p = NULL;
+    if (posix_memalign(&p, 64, size) != 0) {
+      mxi_io_error(fn, path, "out of memory reading %zu bytes", size);
+      free(m);
+      close(fd);
+      return NULL;
+    }
+    if (mxi_io_read_fd(fd, p, size, err, sizeof err) != MX_OK) {
+      mxi_io_error(fn, path, "%s", err);
+      free(p);
+      free(m);
+      close(fd);
+      return NULL;
+    }
+    m->data = p;
   }
-  close(fd); /* the mapping keeps the file alive */
+  close(fd); /* a mapping keeps the file alive */
   return m;
 }
 

@@ -1,9 +1,13 @@
-/* safetensors_dtype.h — the format's dtype names and the reference writer's dtype order (its
- * Rust enum's declaration order), shared by the reader and the writer. */
+/* safetensors_dtype.h — what the reader and the writer share: the format's dtype names, the
+ * reference writer's dtype order (its Rust enum's declaration order), the header size limit. */
 #ifndef MX_IO_SAFETENSORS_DTYPE_H
 #define MX_IO_SAFETENSORS_DTYPE_H
 
 #include "mx/base.h"
+
+/* The reference (safetensors' MAX_HEADER_SIZE) refuses larger headers, and so does mx's reader
+ * (a bound on what a hostile file can make it allocate); the writer refuses to make one. */
+#define MXI_ST_HEADER_MAX 100000000ull
 
 /* Indexed by mx_dtype. rank: position in the reference's Dtype enum, which its writer sorts by
  * (descending) so that wider elements come first and every tensor stays aligned. */

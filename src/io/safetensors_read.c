@@ -1,6 +1,6 @@
 /* safetensors_read.c — safetensors loading: an 8-byte little-endian header length, a JSON
- * header, then the tensors' bytes. The file is memory-mapped and aligned tensors share the
- * mapping (zero copy); the header is validated as strictly as the reference implementation
+ * header, then the tensors' bytes. The file is read into one aligned copy (or memory-mapped, on
+ * request) and aligned tensors share it (zero copy); the header is validated as strictly as the reference implementation
  * (exact sizes, tensors covering the data section without gaps or overlaps) and more (duplicate
  * names, bad UTF-8, overflowing shapes). */
 #include <stdlib.h>
@@ -10,9 +10,6 @@
 #include "safetensors_dtype.h"
 
 #define FN "mx_load_safetensors"
-/* The reference rejects larger headers too: a bound on the memory a hostile file can make us
- * allocate before any tensor is read. */
-#define MAX_HEADER 100000000ull
 
 typedef struct st_info {
   char *name;
@@ -273,9 +270,9 @@ mx_tensors *mxi_safetensors_parse(const uint8_t *data, size_t size, const char *
                  (unsigned long long)hlen, size, size - 8);
     return NULL;
   }
-  if (hlen > MAX_HEADER) {
+  if (hlen > MXI_ST_HEADER_MAX) {
     mxi_io_error(FN, file, "header length %llu exceeds the limit of %llu bytes",
-                 (unsigned long long)hlen, MAX_HEADER);
+                 (unsigned long long)hlen, MXI_ST_HEADER_MAX);
     return NULL;
   }
   const char *hdr = (const char *)data + 8;
@@ -301,14 +298,19 @@ mx_tensors *mxi_safetensors_parse(const uint8_t *data, size_t size, const char *
   return result;
 }
 
-mx_tensors *mx_load_safetensors(const char *path) {
+static mx_tensors *load(const char *fn, const char *path, bool map) {
   if (!path) {
-    mxi_io_error(FN, "(null)", "path is NULL");
+    mxi_io_error(fn, "(null)", "path is NULL");
     return NULL;
   }
-  mxi_mapping *m = mxi_mapping_open(FN, path);
+  mxi_mapping *m = mxi_mapping_open(fn, path, map);
   if (!m) return NULL;
   mx_tensors *t = mxi_safetensors_parse(m->data, m->size, path, m);
   mxi_mapping_release(m); /* zero-copy arrays hold their own references */
   return t;
+}
+
+mx_tensors *mx_load_safetensors(const char *path) { return load(FN, path, false); }
+mx_tensors *mx_load_safetensors_mapped(const char *path) {
+  return load("mx_load_safetensors_mapped", path, true);
 }

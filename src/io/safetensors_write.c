@@ -146,6 +146,11 @@ mx_status mx_save_safetensors(const char *path, int n, const mx_named_array *arr
     mxi_io_error(FN, p, "out of memory building the header");
     goto done;
   }
+  if (h.n > MXI_ST_HEADER_MAX) {
+    mxi_io_error(FN, p, "the header (names, shapes, metadata) would be %zu bytes, over the "
+                 "format's limit of %llu bytes that loaders enforce", h.n, MXI_ST_HEADER_MAX);
+    goto done;
+  }
   mxi_atomic_file af;
   if (mxi_atomic_open(&af, FN, p) != MX_OK) goto done;
   uint8_t len[8];
