@@ -61,7 +61,8 @@ typedef struct mx_memory_stats {
 
 mx_status mx_memory_stats_get(mx_device d, mx_memory_stats *out);
 void mx_memory_reset_peak(mx_device d);
-/* Allocations beyond limit bytes (0: no limit) fail with an error array instead of succeeding. */
+/* Allocations beyond limit bytes (0: no limit) fail with an error array instead of succeeding:
+ * arrays' buffers and kernels' work memory (say, a convolution's im2col buffer) alike. */
 void mx_memory_set_limit(mx_device d, size_t limit);
 void mx_memory_clear_cache(mx_device d);
 

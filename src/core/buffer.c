@@ -109,10 +109,29 @@ static void note_alloc(size_t n) {
   }
 }
 
+/* Counts n more active bytes unless that would pass the limit: one compare-and-swap, so two
+ * threads cannot both slip under it. Arrays and kernel scratch alike go through here. */
+static bool reserve(size_t n) {
+  size_t limit = atomic_load(&host_limit);
+  if (!limit) {
+    note_alloc(n);
+    return true;
+  }
+  size_t cur = atomic_load(&host_active);
+  do {
+    if (n > limit || cur > limit - n) return false;
+  } while (!atomic_compare_exchange_weak(&host_active, &cur, cur + n));
+  size_t now = cur + n, peak = atomic_load(&host_peak);
+  while (now > peak && !atomic_compare_exchange_weak(&host_peak, &peak, now)) {
+  }
+  return true;
+}
+
 void *mxi_scratch_alloc(size_t nbytes) {
   size_t size = block_size(nbytes);
+  if (size < nbytes || !reserve(size)) return NULL;
   void *p = host_alloc(size);
-  if (p) note_alloc(size);
+  if (!p) atomic_fetch_sub(&host_active, size);
   return p;
 }
 
@@ -124,22 +143,20 @@ void mxi_scratch_free(void *p, size_t nbytes) {
 }
 
 mx_buffer *mxi_buffer_alloc_host(size_t nbytes) {
-  size_t limit = atomic_load(&host_limit);
-  if (limit && atomic_load(&host_active) + nbytes > limit) return NULL;
   size_t size = block_size(nbytes);
   if (size < nbytes) return NULL; /* overflow */
+  if (!reserve(nbytes)) return NULL;
   void *p = host_alloc(size); /* 64-byte aligned for vector loads */
-  if (!p) return NULL;
-  mx_buffer *b = calloc(1, sizeof *b);
+  mx_buffer *b = p ? calloc(1, sizeof *b) : NULL;
   if (!b) {
-    host_free(p, size);
+    if (p) host_free(p, size);
+    atomic_fetch_sub(&host_active, nbytes);
     return NULL;
   }
   b->refcount = 1;
   b->nbytes = nbytes;
   b->host = p;
   b->host_valid = true;
-  note_alloc(nbytes);
   return b;
 }
 

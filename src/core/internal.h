@@ -89,6 +89,8 @@ void mxi_detach(mx_array *a);
 /* Nodes run by evaluation on this thread (eval.c): lets tests check that shared subgraphs are
  * computed once. */
 extern MXI_THREAD_LOCAL uint64_t mxi_nodes_run;
+/* Frees the calling thread's evaluation work vectors (mx_shutdown; thread exit does it too). */
+void mxi_eval_free_thread(void);
 
 /* ---- transformations' tracing (src/transforms) ---- */
 /* Depth of the transformations running on this thread. A node with 0 < trace_level <= depth is
@@ -117,8 +119,9 @@ mx_buffer *mxi_buffer_wrap(void *data, size_t nbytes, void (*free_fn)(void *, vo
 void mxi_buffer_retain(mx_buffer *b);
 void mxi_buffer_release(mx_buffer *b);
 void *mxi_buffer_host(mx_buffer *b); /* makes the host copy current; NULL on failure */
-/* Kernel scratch memory from the host block cache (64-byte aligned, counted as active): large
- * work buffers reused across calls instead of fresh pages each time. Free with the same size. */
+/* Kernel scratch memory from the host block cache (64-byte aligned, counted as active and in the
+ * peak, refused like an array beyond the memory limit: NULL): large work buffers reused across
+ * calls instead of fresh pages each time. Free with the same size. */
 void *mxi_scratch_alloc(size_t nbytes);
 void mxi_scratch_free(void *p, size_t nbytes);
 /* Allocates (uninitialized, accounted) host memory for a device-born buffer. */

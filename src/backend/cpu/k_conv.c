@@ -179,8 +179,8 @@ static mx_status run_general(conv_plan *p, mx_array *out) {
   if (!p->cols || (p->dt != p->ct && !obuf)) {
     mxi_scratch_free(p->cols, cols_bytes);
     mxi_scratch_free(obuf, obuf_bytes);
-    mxi_kernel_fail(out, "out of memory for the im2col buffer (%lld x %lld)", (long long)chunk,
-                    (long long)p->kp);
+    mxi_kernel_fail(out, "out of memory (or over the memory limit) for the im2col buffer "
+                    "(%lld x %lld, %zu bytes)", (long long)chunk, (long long)p->kp, cols_bytes);
     return MX_ERROR;
   }
   bool ok = true;
