@@ -31,7 +31,9 @@ mx_array *mx_keep(mx_array *a);
 /* Adds a reference the caller owns; pair with mx_release. For parameters and long-lived state. */
 mx_array *mx_retain(mx_array *a);
 void mx_release(mx_array *a);
-/* Releases the root scope and cached memory of the calling thread. */
+/* Releases the root scope, the work memory and the cached memory of the calling thread. A
+ * thread that exits without it frees its work memory, and its scope bookkeeping when no scope
+ * still owns an array. */
 void mx_shutdown(void);
 
 /* ---- errors ------------------------------------------------------------------------------

@@ -5,6 +5,7 @@
  * ran when nothing but its creating scope (and its consumers in this eval) refers to it. It keeps
  * its graph, so reading it later recomputes it; mx_keep/mx_retain it, or evaluate it together
  * with the targets (mx_eval_many), to keep its value (docs/evaluation.md). */
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,8 +27,31 @@ static _Thread_local vec order, stack; /* reused between evals: no allocation pe
 static _Atomic uint32_t epoch_counter;
 _Thread_local uint64_t mxi_nodes_run; /* for tests: how many nodes evaluation ran */
 
+/* The vectors are freed when their thread exits (a key destructor: _Thread_local alone has
+ * none) and by mx_shutdown; a thread that evaluates and exits leaks nothing. */
+static pthread_key_t exit_key;
+static pthread_once_t exit_key_once = PTHREAD_ONCE_INIT;
+static bool exit_key_ok;
+
+void mxi_eval_free_thread(void) {
+  free(order.v);
+  free(stack.v);
+  order = stack = (vec){0};
+}
+
+static void at_thread_exit(void *unused) {
+  (void)unused;
+  mxi_eval_free_thread();
+}
+
+static void make_exit_key(void) { exit_key_ok = pthread_key_create(&exit_key, at_thread_exit) == 0; }
+
 static void vec_push(vec *s, const void *item, size_t size) {
   if (s->n == s->cap) {
+    if (!order.v && !stack.v) { /* this thread's first allocation: free it at thread exit */
+      pthread_once(&exit_key_once, make_exit_key);
+      if (exit_key_ok) pthread_setspecific(exit_key, (void *)1);
+    }
     s->cap = s->cap ? s->cap * 2 : 256;
     s->v = realloc(s->v, s->cap * size);
     if (!s->v) abort();

@@ -1,5 +1,6 @@
 /* scope.c — ownership by scopes (autorelease pools): every new array goes to the innermost
  * open scope of its thread, and ending the scope releases it. */
+#include <pthread.h>
 #include <stdlib.h>
 
 #include "internal.h"
@@ -14,11 +15,35 @@ typedef struct scope_vec {
 static _Thread_local scope_vec *scopes;
 static _Thread_local int depth, cap_scopes;
 
+/* At thread exit the bookkeeping goes if no scope still owns an array. Arrays left in a scope
+ * stay (another thread may still use them; mx_shutdown releases them before exit). */
+static pthread_key_t exit_key;
+static pthread_once_t exit_key_once = PTHREAD_ONCE_INIT;
+static bool exit_key_ok;
+
+static void free_scopes(void) {
+  for (int d = 0; d < cap_scopes; d++) free(scopes[d].v);
+  free(scopes);
+  scopes = NULL;
+  depth = cap_scopes = 0;
+}
+
+static void at_thread_exit(void *unused) {
+  (void)unused;
+  for (int d = 0; d < cap_scopes; d++)
+    if (scopes[d].n) return;
+  if (scopes) free_scopes();
+}
+
+static void make_exit_key(void) { exit_key_ok = pthread_key_create(&exit_key, at_thread_exit) == 0; }
+
 static scope_vec *current(void) {
   if (!scopes) {
     cap_scopes = 16;
     scopes = calloc((size_t)cap_scopes, sizeof *scopes);
     if (!scopes) abort();
+    pthread_once(&exit_key_once, make_exit_key);
+    if (exit_key_ok) pthread_setspecific(exit_key, (void *)1);
   }
   return &scopes[depth];
 }
@@ -72,14 +97,12 @@ mx_array *mx_keep(mx_array *a) {
 }
 
 void mx_shutdown(void) {
+  mxi_eval_free_thread();
   if (!scopes) return;
   for (int d = depth; d >= 0; d--) {
     drain(&scopes[d]);
   }
-  for (int d = 0; d < cap_scopes; d++) free(scopes[d].v);
-  free(scopes);
-  scopes = NULL;
-  depth = cap_scopes = 0;
+  free_scopes();
   mx_clear_error();
   mx_memory_clear_cache(mx_cpu_device());
 }
