@@ -35,6 +35,7 @@ typedef union mx_params {
     int naxes;
     int axes[MX_MAX_DIMS];
     bool keepdims;
+    bool to_float64; /* SUM of an integer or bool input: accumulate in and return float64 */
   } reduce;
   /* CUMSUM..LOGCUMSUMEXP: normalized axis */
   struct {

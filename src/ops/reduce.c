@@ -34,7 +34,7 @@ static bool infer_reduce(mx_prim prim, mx_array *const *in, int n, const mx_para
       shape[k++] = 1;
   }
   *ndim = k;
-  *dtype = reduce_out_dtype(prim, (mx_dtype)a->dtype);
+  *dtype = p->reduce.to_float64 ? MX_FLOAT64 : reduce_out_dtype(prim, (mx_dtype)a->dtype);
   return true;
 }
 
@@ -42,7 +42,8 @@ void mxi_register_reduce(mx_prim_info *t) {
   for (int p = MX_PRIM_SUM; p <= MX_PRIM_ARGMIN; p++) t[p].infer = infer_reduce;
 }
 
-static mx_array *reduce(const char *name, mx_prim prim, mx_array *a, mx_axes axes, bool keepdims) {
+static mx_array *reduce(const char *name, mx_prim prim, mx_array *a, mx_axes axes, bool keepdims,
+                        bool to_float64) {
   MXI_CHECK(name, a);
   mx_params p;
   memset(&p, 0, sizeof p);
@@ -50,6 +51,7 @@ static mx_array *reduce(const char *name, mx_prim prim, mx_array *a, mx_axes axe
   if (!mxi_norm_axes(axes, a->ndim, p.reduce.axes, &p.reduce.naxes, err, sizeof err))
     return mxi_error(name, "%s", err);
   p.reduce.keepdims = keepdims;
+  p.reduce.to_float64 = to_float64;
   mx_dtype dt = (mx_dtype)a->dtype;
   if ((prim == MX_PRIM_MAX || prim == MX_PRIM_MIN) && dt == MX_COMPLEX64)
     return mxi_error(name, "complex64 input is not supported");
@@ -68,22 +70,22 @@ static mx_array *reduce(const char *name, mx_prim prim, mx_array *a, mx_axes axe
 }
 
 mx_array *mx_sum(mx_array *a, mx_axes axes, bool keepdims) {
-  return reduce("sum", MX_PRIM_SUM, a, axes, keepdims);
+  return reduce("sum", MX_PRIM_SUM, a, axes, keepdims, false);
 }
 mx_array *mx_prod(mx_array *a, mx_axes axes, bool keepdims) {
-  return reduce("prod", MX_PRIM_PROD, a, axes, keepdims);
+  return reduce("prod", MX_PRIM_PROD, a, axes, keepdims, false);
 }
 mx_array *mx_max(mx_array *a, mx_axes axes, bool keepdims) {
-  return reduce("max", MX_PRIM_MAX, a, axes, keepdims);
+  return reduce("max", MX_PRIM_MAX, a, axes, keepdims, false);
 }
 mx_array *mx_min(mx_array *a, mx_axes axes, bool keepdims) {
-  return reduce("min", MX_PRIM_MIN, a, axes, keepdims);
+  return reduce("min", MX_PRIM_MIN, a, axes, keepdims, false);
 }
 mx_array *mx_all(mx_array *a, mx_axes axes, bool keepdims) {
-  return reduce("all", MX_PRIM_ALL, a, axes, keepdims);
+  return reduce("all", MX_PRIM_ALL, a, axes, keepdims, false);
 }
 mx_array *mx_any(mx_array *a, mx_axes axes, bool keepdims) {
-  return reduce("any", MX_PRIM_ANY, a, axes, keepdims);
+  return reduce("any", MX_PRIM_ANY, a, axes, keepdims, false);
 }
 
 /* Number of elements reduced, or -1 with an error message. */
@@ -106,8 +108,12 @@ mx_array *mx_mean(mx_array *a, mx_axes axes, bool keepdims) {
   if (count < 0) return mxi_error("mean", "%s", err);
   mx_dtype dt = mxi_float_of((mx_dtype)a->dtype);
   if (is_half(dt)) return mx_astype(mx_mean(mx_astype(a, MX_FLOAT32), axes, keepdims), dt);
-  mx_array *s = mxi_cast(mx_sum(a, axes, keepdims), dt);
-  return mx_divide(s, mx_scalar((double)count)); /* count 0 gives NaN, as NumPy */
+  /* integers sum and divide in float64, as NumPy's mean does (an int64 accumulator wraps) */
+  bool integer = !mx_dtype_is_inexact((mx_dtype)a->dtype);
+  mx_array *s = reduce("mean", MX_PRIM_SUM, a, axes, keepdims, integer);
+  if (!integer) s = mxi_cast(s, dt);
+  mx_array *m = mx_divide(s, mx_scalar((double)count)); /* count 0 gives NaN, as NumPy */
+  return integer ? mxi_cast(m, dt) : m;
 }
 
 mx_array *mx_var(mx_array *a, mx_axes axes, bool keepdims, int ddof) {

@@ -3,7 +3,7 @@
  * contiguous. Row path: the innermost R axis is the inner loop (vectorized lanes for float32
  * sums). Column path: when only the innermost K axis is contiguous, a tile of outputs is
  * accumulated together. Few outputs with many inputs split R across threads. Floats accumulate
- * in float64 (float32 sums in float32 lanes over blocks of 4096, blocks added in float64). */
+ * in float64 (float32 sums in blocks: see sum_f32_fast). */
 #include <complex.h>
 #include <math.h>
 #include <stdlib.h>
@@ -88,29 +88,47 @@ ROW(prod_c64, mxi_c64, LD_c, c, STEP_PROD_F)
 ROW(all_c64, mxi_c64, LD_b, i, STEP_ALL)
 ROW(any_c64, mxi_c64, LD_b, i, STEP_ANY)
 
-/* float32 sum: 16 float lanes per block of 4096, blocks added in double (vectorizes without
- * reassociation flags, and the error stays that of a 256-term float sum). */
+/* float32 sum, blocked: 16 float lanes each add 8 elements (the part that vectorizes without
+ * reassociation flags), then each lane is flushed into a float64 lane, and the 16 float64 lanes
+ * are added pairwise. The float32 error is that of an 8-term sum, whatever n is (NumPy's pairwise
+ * sum has 16 terms per lane plus log2(n/128) levels); the float64 lanes add nothing visible. */
 static void sum_f32_fast(acc *ac, const char *p, int64_t n, int64_t s) {
   if (s != 4) {
     sum_f32(ac, p, n, s);
     return;
   }
   const float *x = (const float *)p;
-  double total = ac->f;
-  for (int64_t i = 0; i < n;) {
-    int64_t m = n - i < 4096 ? n - i : 4096;
+  double wide[16] = {0};
+  int64_t i = 0;
+  for (; i + 16 <= n;) {
+    int64_t m = n - i < 128 ? (n - i) & ~(int64_t)15 : 128;
     float lanes[16] = {0};
-    int64_t j = 0;
-    for (; j + 16 <= m; j += 16)
+    for (int64_t j = 0; j < m; j += 16)
       for (int l = 0; l < 16; l++) lanes[l] += x[i + j + l];
-    double block = 0;
-    for (; j < m; j++) block += x[i + j];
-    for (int l = 0; l < 16; l++) block += lanes[l];
-    total += block;
+    for (int l = 0; l < 16; l++) wide[l] += lanes[l];
     i += m;
   }
-  ac->f = total;
+  double tail = 0;
+  for (; i < n; i++) tail += x[i];
+  for (int w = 8; w > 0; w /= 2)
+    for (int l = 0; l < w; l++) wide[l] += wide[l + w];
+  ac->f += wide[0] + tail;
 }
+
+/* integer and bool sums into float64 (SUM with to_float64: the mean of integers) */
+ROW(fsum_b, uint8_t, LD_f, f, STEP_SUM_F)
+ROW(fsum_u16, uint16_t, LD_f, f, STEP_SUM_F)
+ROW(fsum_u32, uint32_t, LD_f, f, STEP_SUM_F)
+ROW(fsum_u64, uint64_t, LD_f, f, STEP_SUM_F)
+ROW(fsum_i8, int8_t, LD_f, f, STEP_SUM_F)
+ROW(fsum_i16, int16_t, LD_f, f, STEP_SUM_F)
+ROW(fsum_i32, int32_t, LD_f, f, STEP_SUM_F)
+ROW(fsum_i64, int64_t, LD_f, f, STEP_SUM_F)
+static const row_fn fsum_rows[MX_NUM_DTYPES] = {
+    [MX_BOOL] = fsum_b,    [MX_UINT8] = fsum_b,     [MX_UINT16] = fsum_u16, [MX_UINT32] = fsum_u32,
+    [MX_UINT64] = fsum_u64, [MX_INT8] = fsum_i8,    [MX_INT16] = fsum_i16,  [MX_INT32] = fsum_i32,
+    [MX_INT64] = fsum_i64,
+};
 
 static row_fn rows[NUM_OPS][MX_NUM_DTYPES];
 
@@ -406,7 +424,8 @@ static mx_status k_reduce(mx_array *out, mx_array *const *in, int n, const mx_pa
   plan pl;
   memset(&pl, 0, sizeof pl);
   pl.op = op_of((mx_prim)out->prim);
-  pl.row = rows[pl.op][a->dtype];
+  bool to_f64 = pl.op == OP_SUM && p->reduce.to_float64 && !mx_dtype_is_inexact((mx_dtype)a->dtype);
+  pl.row = to_f64 ? fsum_rows[a->dtype] : rows[pl.op][a->dtype];
   if (!pl.row) {
     mxi_kernel_fail(out, "no CPU loop for dtype %s", mx_dtype_name((mx_dtype)a->dtype));
     return MX_ERROR;
@@ -418,7 +437,7 @@ static mx_status k_reduce(mx_array *out, mx_array *const *in, int n, const mx_pa
   pl.odt = (mx_dtype)out->dtype;
   pl.idt = (mx_dtype)a->dtype;
   pl.osize = mx_dtype_size(pl.odt);
-  pl.kind = kind_of(pl.op, (mx_dtype)a->dtype);
+  pl.kind = to_f64 ? KF : kind_of(pl.op, (mx_dtype)a->dtype);
   if (pl.nout == 0) return MX_OK;
   if (pl.nred == 0) { /* empty reductions give the identity */
     acc id = init_of(pl.op, pl.kind);

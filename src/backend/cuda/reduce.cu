@@ -1,6 +1,6 @@
 // reduce.cu — SUM, PROD, MAX, MIN, ALL, ANY over any axes (k_reduce.c's semantics: floats
-// accumulate in float64, integers wrap in 64 bits, NaN propagates through max/min, empty
-// reductions give the identity). The input is seen as kept axes K and reduced axes R, merged.
+// accumulate in float64, integers wrap in 64 bits unless SUM asks for float64, NaN propagates
+// through max/min, empty reductions give the identity). The input is seen as kept axes K and reduced axes R, merged.
 // Row kernel: a warp or a block per output over R (contiguous R reads coalesce). Column kernel:
 // a thread per output when the innermost kept axis is the contiguous one. Few outputs with much
 // to reduce split R over blockIdx.y into partials that a last kernel combines.
@@ -165,7 +165,10 @@ template <typename T> struct acc_of {
 template <typename T> static mx_status dispatch_op(mx_array *out, mx_array *x, const mx_params *p) {
   typedef typename acc_of<T>::type A;
   switch (out->prim) {
-    case MX_PRIM_SUM: return run<T, A, OP_SUM>(out, x, p);
+    case MX_PRIM_SUM:
+      if constexpr (!std::is_same<A, double>::value) // the mean of integers: float64, as the CPU
+        if (p->reduce.to_float64) return run<T, double, OP_SUM>(out, x, p);
+      return run<T, A, OP_SUM>(out, x, p);
     case MX_PRIM_PROD: return run<T, A, OP_PROD>(out, x, p);
     case MX_PRIM_MAX: return run<T, A, OP_MAX>(out, x, p);
     case MX_PRIM_MIN: return run<T, A, OP_MIN>(out, x, p);
