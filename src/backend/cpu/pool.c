@@ -1,8 +1,9 @@
 /* pool.c — a small thread pool for data-parallel loops. The caller takes part in the work and
  * claims chunks like the workers; it waits only for chunks already claimed, never for a worker
  * that has not woken up yet (on a busy machine that worker may not run for milliseconds). Workers
- * spin briefly before sleeping so that back-to-back kernels do not pay a wake-up each. Nested
- * calls run serially. MX_NUM_THREADS overrides the thread count. */
+ * spin briefly before sleeping so that back-to-back kernels do not pay a wake-up each. A job is
+ * published and copied under one mutex (ThreadSanitizer-clean). Nested calls run serially.
+ * MX_NUM_THREADS overrides the thread count. */
 #include <pthread.h>
 #include <sched.h>
 #include <stdatomic.h>
@@ -78,8 +79,14 @@ static void *worker(void *arg) {
       atomic_fetch_sub(&pool.sleeping, 1);
       pthread_mutex_unlock(&pool.mu);
     }
+    /* The job and its generation are read together under the lock they are written under: a
+     * late worker gets the newest job whole, never a torn mix (run_chunks then finds out
+     * whether any of its chunks are left). */
+    pthread_mutex_lock(&pool.mu);
+    g = atomic_load_explicit(&pool.generation, memory_order_relaxed);
+    job j = pool.job;
+    pthread_mutex_unlock(&pool.mu);
     seen = g;
-    job j = pool.job; /* may be newer than g: run_chunks checks the generation on every claim */
     run_chunks(&j, g);
   }
   return NULL;
@@ -125,19 +132,22 @@ void mxi_parallel_for(int64_t n, int64_t grain, void (*fn)(void *ctx, int64_t lo
   }
   int64_t chunk = (n + nt * 4 - 1) / (nt * 4);
   if (chunk < grain) chunk = grain;
-  /* publish the job, then the new generation (release): a worker that sees the generation sees
-   * the job */
-  uint32_t gen = atomic_load(&pool.generation) + 1;
-  pool.job = (job){fn, ctx, n, chunk};
+  /* Publish the job and its generation under pool.mu (workers copy them under it too). The
+   * counters go first: a worker that sees the generation finds next and done already reset;
+   * workers still holding the previous job fail their claims on next's generation, and none of
+   * them still adds to done (the previous call waited for every claimed chunk). */
+  job j = {fn, ctx, n, chunk};
+  pthread_mutex_lock(&pool.mu);
+  uint32_t gen = atomic_load_explicit(&pool.generation, memory_order_relaxed) + 1;
+  pool.job = j;
   atomic_store_explicit(&pool.done, 0, memory_order_relaxed);
   atomic_store_explicit(&pool.next, (uint64_t)gen << 32, memory_order_release);
-  pthread_mutex_lock(&pool.mu);
   atomic_store_explicit(&pool.generation, gen, memory_order_release);
   if (atomic_load(&pool.sleeping) > 0) pthread_cond_broadcast(&pool.wake);
   pthread_mutex_unlock(&pool.mu);
 
   in_worker = true;
-  run_chunks(&pool.job, gen);
+  run_chunks(&j, gen);
   in_worker = false;
   /* wait for chunks other threads claimed; unclaimed ones were taken above */
   for (int spins = 0; atomic_load_explicit(&pool.done, memory_order_acquire) < n; spins++) {
