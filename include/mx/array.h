@@ -23,10 +23,13 @@ typedef struct mx_scope {
   int depth;
 } mx_scope;
 
+/* Out of memory for a new level: records the error and returns a scope whose end does nothing
+ * (arrays then go to the current scope). */
 mx_scope mx_scope_begin(void);
 /* Ends scope s and every scope opened after it, releasing the arrays they own. */
 void mx_scope_end(mx_scope s);
-/* Gives a to the scope enclosing the current one, so it survives mx_scope_end. Returns a. */
+/* Gives a to the scope enclosing the current one, so it survives mx_scope_end. Returns a, or an
+ * out-of-memory error array (that no scope owns) when the enclosing scope cannot grow. */
 mx_array *mx_keep(mx_array *a);
 /* Adds a reference the caller owns; pair with mx_release. For parameters and long-lived state. */
 mx_array *mx_retain(mx_array *a);
@@ -107,7 +110,8 @@ bool mx_item_bool(mx_array *a);
 double mx_array_get_f64(mx_array *a, const int64_t *index);
 
 /* ---- printing (NumPy's repr) -------------------------------------------------------------- */
-/* Returns a malloc'd string, e.g. "array([[1, 2],\n       [3, 4]], dtype=int32)". Free with free(). */
+/* Returns a malloc'd string, e.g. "array([[1, 2],\n       [3, 4]], dtype=int32)". Free with free().
+ * NULL when out of memory (the error is recorded; mx_array_print prints an error line instead). */
 char *mx_array_to_string(mx_array *a);
 void mx_array_print(FILE *f, mx_array *a);
 

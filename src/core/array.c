@@ -8,14 +8,17 @@
 
 mx_array *mxi_array_alloc(int nin) {
   mx_array *a = calloc(1, sizeof *a);
-  if (!a) abort(); /* an array header is tiny: failing here means the process is lost */
+  if (!a) return NULL;
   a->refcount = 1;
   a->nin = nin;
   if (nin <= 3) {
     a->in = a->inline_in;
   } else {
     a->in = calloc((size_t)nin, sizeof *a->in);
-    if (!a->in) abort();
+    if (!a->in) {
+      free(a);
+      return NULL;
+    }
   }
   a->size = 1;
   return a;
@@ -49,10 +52,12 @@ bool mxi_is_row_contiguous(const mx_array *a) {
   return true;
 }
 
-/* A work stack that lives on the C stack until it outgrows it. */
+/* A work stack that lives on the C stack until it outgrows it. When it cannot grow (out of
+ * memory), arrays wait on a list linked through their trace field: freeing never fails. */
 typedef struct work {
   mx_array **v;
   size_t n, cap;
+  mx_array *overflow;
   mx_array *local[32];
 } work;
 
@@ -60,12 +65,23 @@ static void work_push(work *w, mx_array *x) {
   if (w->n == w->cap) {
     size_t cap = w->cap * 2;
     mx_array **v = w->v == w->local ? malloc(cap * sizeof *v) : realloc(w->v, cap * sizeof *v);
-    if (!v) abort();
+    if (!v) {
+      x->trace = w->overflow;
+      w->overflow = x;
+      return;
+    }
     if (w->v == w->local) memcpy(v, w->local, w->n * sizeof *v);
     w->v = v;
     w->cap = cap;
   }
   w->v[w->n++] = x;
+}
+
+static mx_array *work_pop(work *w) {
+  if (w->n > 0) return w->v[--w->n];
+  mx_array *x = w->overflow;
+  if (x) w->overflow = x->trace;
+  return x;
 }
 
 /* Drops the node's references; inputs that reach zero go on the work stack. */
@@ -85,18 +101,17 @@ static void drop_node(mx_array *a, work *w) {
 
 /* Frees every array on the stack and, transitively, inputs whose last reference they held. */
 static void free_pending(work *w) {
-  while (w->n > 0) {
-    mx_array *cur = w->v[--w->n];
+  for (mx_array *cur; (cur = work_pop(w));) {
     drop_node(cur, w);
     if (cur->buf) mxi_buffer_release(cur->buf);
-    free(cur->error);
+    mxi_free_error(cur->error);
     free(cur);
   }
   if (w->v != w->local) free(w->v);
 }
 
 void mx_release(mx_array *a) {
-  if (!a || --a->refcount > 0) return;
+  if (!a || a == &mxi_oom_array || --a->refcount > 0) return;
   work w = {.cap = 32};
   w.v = w.local;
   work_push(&w, a);
@@ -104,7 +119,7 @@ void mx_release(mx_array *a) {
 }
 
 mx_array *mx_retain(mx_array *a) {
-  if (a) a->refcount++;
+  if (a && a != &mxi_oom_array) a->refcount++;
   return a;
 }
 

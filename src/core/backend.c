@@ -169,6 +169,10 @@ mx_status mxi_run_kernel(mx_array *node, mx_backend *be) {
 
 mx_array *mxi_contiguous_copy(mx_array *a, mx_backend *be, mx_array *out_for_errors) {
   mx_array *c = mxi_array_alloc(1);
+  if (!c) {
+    if (out_for_errors) mxi_kernel_fail(out_for_errors, "out of memory while making a contiguous copy");
+    return NULL;
+  }
   c->prim = MX_PRIM_COPY;
   c->dtype = a->dtype;
   c->stream = out_for_errors ? out_for_errors->stream : a->stream;

@@ -28,9 +28,36 @@ void mxi_record_error(const char *msg) {
   if (handler) handler(msg, handler_ctx);
 }
 
-static mx_array *error_array(char *msg) {
-  mx_array *a = mxi_array_alloc(0);
-  a->error = msg;
+/* The error array of last resort: out of memory even for an error array. Static, never freed
+ * (mx_release and mx_retain leave it alone). */
+char mxi_oom_message[] = "out of memory";
+mx_array mxi_oom_array = {.refcount = 1 << 30, .dtype = MX_FLOAT32, .error = mxi_oom_message};
+
+static char *copy_str(const char *s) { /* strdup through malloc, so a failure can be injected */
+  size_t n = strlen(s) + 1;
+  char *c = malloc(n);
+  if (c) memcpy(c, s, n);
+  return c;
+}
+
+void mxi_free_error(char *msg) {
+  if (msg != mxi_oom_message) free(msg);
+}
+
+void mxi_set_error(mx_array *a, const char *msg) {
+  char *copy = copy_str(msg);
+  mxi_free_error(a->error);
+  a->error = copy ? copy : mxi_oom_message;
+}
+
+static mx_array *error_array(const char *msg) {
+  char *copy = copy_str(msg);
+  mx_array *a = copy ? mxi_array_alloc(0) : NULL;
+  if (!a) {
+    free(copy);
+    return &mxi_oom_array;
+  }
+  a->error = copy;
   a->dtype = MX_FLOAT32;
   return mxi_own(a);
 }
@@ -43,9 +70,7 @@ mx_array *mxi_error(const char *op, const char *fmt, ...) {
   vsnprintf(msg + k, sizeof msg - (size_t)k, fmt, ap);
   va_end(ap);
   mxi_record_error(msg);
-  char *copy = strdup(msg);
-  if (!copy) abort();
-  return error_array(copy);
+  return error_array(msg);
 }
 
 mx_array *mx_error_new(const char *fmt, ...) {
@@ -55,9 +80,7 @@ mx_array *mx_error_new(const char *fmt, ...) {
   vsnprintf(msg, sizeof msg, fmt ? fmt : "error", ap);
   va_end(ap);
   mxi_record_error(msg);
-  char *copy = strdup(msg);
-  if (!copy) abort();
-  return error_array(copy);
+  return error_array(msg);
 }
 
 mx_status mx_error_report(const char *fmt, ...) {
@@ -88,10 +111,16 @@ const char *mx_array_shape_str(const mx_array *a, char *buf, size_t cap) {
   return mxi_shape_str(buf, cap, a->ndim, a->shape);
 }
 
-mx_array *mxi_error_from(const mx_array *src) {
-  char *copy = strdup(src->error);
-  if (!copy) abort();
-  return error_array(copy);
+mx_array *mxi_error_from(const mx_array *src) { return error_array(src->error); }
+
+mx_array *mxi_oom(const char *op, const char *what) {
+  return mxi_error(op, "out of memory while %s", what);
+}
+
+void mxi_record_oom(const char *fn, const char *what) {
+  char msg[256];
+  snprintf(msg, sizeof msg, "mx_%s: out of memory while %s", fn, what);
+  mxi_record_error(msg);
 }
 
 mx_array *mxi_check_inputs(const char *op, int n, mx_array *const *in) {

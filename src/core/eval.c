@@ -46,32 +46,36 @@ static void at_thread_exit(void *unused) {
 
 static void make_exit_key(void) { exit_key_ok = pthread_key_create(&exit_key, at_thread_exit) == 0; }
 
-static void vec_push(vec *s, const void *item, size_t size) {
+static bool vec_push(vec *s, const void *item, size_t size) {
   if (s->n == s->cap) {
     if (!order.v && !stack.v) { /* this thread's first allocation: free it at thread exit */
       pthread_once(&exit_key_once, make_exit_key);
       if (exit_key_ok) pthread_setspecific(exit_key, (void *)1);
     }
-    s->cap = s->cap ? s->cap * 2 : 256;
-    s->v = realloc(s->v, s->cap * size);
-    if (!s->v) abort();
+    size_t cap = s->cap ? s->cap * 2 : 256;
+    void *v = realloc(s->v, cap * size);
+    if (!v) return false;
+    s->v = v;
+    s->cap = cap;
   }
   memcpy((char *)s->v + s->n * size, item, size);
   s->n++;
+  return true;
 }
 
-static void push_frame(mx_array *a) {
+static bool push_frame(mx_array *a) {
   frame f = {a, 0};
-  vec_push(&stack, &f, sizeof f);
+  return vec_push(&stack, &f, sizeof f);
 }
 
-/* Post-order DFS from root, marking with ep and counting each node's consumers in this eval. */
-static void collect(mx_array *root, uint32_t ep) {
+/* Post-order DFS from root, marking with ep and counting each node's consumers in this eval.
+ * False when out of memory (nothing has run yet). */
+static bool collect(mx_array *root, uint32_t ep) {
   stack.n = 0;
   root->epoch = ep;
   root->uses = 0;
   root->scratch = 0;
-  push_frame(root);
+  if (!push_frame(root)) return false;
   while (stack.n > 0) {
     frame *f = &((frame *)stack.v)[stack.n - 1];
     if (f->next < f->a->nin) {
@@ -80,15 +84,16 @@ static void collect(mx_array *root, uint32_t ep) {
         x->epoch = ep;
         x->uses = 0;
         x->scratch = 0;
-        if (!x->buf && !x->error) push_frame(x); /* may move stack.v: f is stale after */
+        if (!x->buf && !x->error && !push_frame(x)) return false; /* moves stack.v: f is stale */
       }
       x->uses++;
     } else {
       mx_array *a = f->a;
       stack.n--;
-      vec_push(&order, &a, sizeof a);
+      if (!vec_push(&order, &a, sizeof a)) return false;
     }
   }
+  return true;
 }
 
 static bool freeable(const mx_array *x) {
@@ -96,11 +101,7 @@ static bool freeable(const mx_array *x) {
          x->refcount <= x->uses + 1;
 }
 
-static void fail(mx_array *a, const char *msg) {
-  free(a->error);
-  a->error = strdup(msg);
-  if (!a->error) abort();
-}
+static void fail(mx_array *a, const char *msg) { mxi_set_error(a, msg); }
 
 static void run_view(mx_array *a) {
   mx_array *in = a->in[0];
@@ -187,7 +188,10 @@ mx_status mx_eval_many(int n, mx_array *const *arrays) {
       continue;
     }
     if (t->buf || t->epoch == ep) continue;
-    collect(t, ep);
+    if (!collect(t, ep)) {
+      mxi_record_error("mx_eval: out of memory while ordering the graph (nothing was computed)");
+      return MX_ERROR;
+    }
   }
   for (int i = 0; i < n; i++)
     if (arrays[i] && arrays[i]->epoch == ep) arrays[i]->scratch |= MXI_SCR_TARGET;

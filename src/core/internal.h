@@ -75,9 +75,12 @@ struct mx_array {
 };
 
 /* ---- arrays (array.c) ---- */
-/* A new leaf or node with refcount 1 and no owner; give it to a scope with mxi_own. */
+/* A new leaf or node with refcount 1 and no owner; give it to a scope with mxi_own. NULL when
+ * out of memory. */
 mx_array *mxi_array_alloc(int nin);
-mx_array *mxi_own(mx_array *a);           /* hands a to the current scope; returns a */
+/* Hands a to the current scope and returns it; when the scope cannot grow, releases a and returns
+ * an out-of-memory error array instead. */
+mx_array *mxi_own(mx_array *a);
 void mxi_set_shape(mx_array *a, int ndim, const int64_t *shape);
 void mxi_set_row_strides(mx_array *a);     /* row-major strides for a's shape and dtype */
 bool mxi_is_row_contiguous(const mx_array *a);
@@ -107,6 +110,17 @@ mx_array *mxi_error(const char *op, const char *fmt, ...) __attribute__((format(
 mx_array *mxi_error_from(const mx_array *src);
 /* Records a message as the thread's error without creating an array. */
 void mxi_record_error(const char *msg);
+/* Out of memory: the error array "mx_<op>: out of memory while <what>", recorded. Never NULL:
+ * when even that cannot be allocated, mxi_oom_array. */
+mx_array *mxi_oom(const char *op, const char *what);
+/* Records "mx_<fn>: out of memory while <what>" for a call that returns NULL or a status. */
+void mxi_record_oom(const char *fn, const char *what);
+/* Replaces a's error message with a copy of msg (mxi_oom_message when the copy fails). */
+void mxi_set_error(mx_array *a, const char *msg);
+void mxi_free_error(char *msg); /* frees an error message unless it is mxi_oom_message */
+/* The last-resort error array and its message: static, never freed. */
+extern char mxi_oom_message[];
+extern mx_array mxi_oom_array;
 /* If any of the n inputs is NULL or an error array, the error array to return; else NULL. */
 mx_array *mxi_check_inputs(const char *op, int n, mx_array *const *in);
 /* Writes "(2,3)" (or "()") into buf. Returns buf. */

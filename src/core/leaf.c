@@ -31,6 +31,7 @@ static mx_array *new_leaf(const char *op, mx_shape shape, mx_dtype dtype, size_t
     if (shape.dims[i]) extent *= (uint64_t)shape.dims[i];
   }
   mx_array *a = mxi_array_alloc(0);
+  if (!a) return mxi_oom(op, "allocating an array");
   a->dtype = (uint8_t)dtype;
   mxi_set_shape(a, shape.ndim, shape.dims);
   a->stream = mxi_current_stream();

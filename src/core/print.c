@@ -9,17 +9,26 @@
 #include "convert.h"
 #include "internal.h"
 
+/* A growing string; out of memory sets failed and drops further writes, checked at the end. */
 typedef struct sbuf {
   char *s;
   size_t n, cap;
+  bool failed;
 } sbuf;
 
 static void put(sbuf *b, const char *t, size_t len) {
+  if (b->failed || !t) {
+    b->failed = true;
+    return;
+  }
   if (b->n + len + 1 > b->cap) {
     size_t cap = b->cap ? b->cap : 256;
     while (b->n + len + 1 > cap) cap *= 2;
     char *s = realloc(b->s, cap);
-    if (!s) abort();
+    if (!s) {
+      b->failed = true;
+      return;
+    }
     b->s = s;
     b->cap = cap;
   }
@@ -27,7 +36,14 @@ static void put(sbuf *b, const char *t, size_t len) {
   b->n += len;
   b->s[b->n] = 0;
 }
-static void puts_(sbuf *b, const char *t) { put(b, t, strlen(t)); }
+static void puts_(sbuf *b, const char *t) { put(b, t, t ? strlen(t) : 0); }
+
+/* b's string, or NULL (and b freed) if any write failed. */
+static char *finish(sbuf *b) {
+  if (!b->failed) return b->s;
+  free(b->s);
+  return NULL;
+}
 
 enum { EDGE = 3, THRESHOLD = 1000, LINEWIDTH = 75 };
 
@@ -205,12 +221,14 @@ static void extend_line(sbuf *s, sbuf *line, const char *word, int width, const 
   puts_(line, word);
 }
 
+/* NULL when out of memory. */
 static char *block(const walk *w, const fmt *f, int axis, int64_t off, const char *hang, int width) {
   const mx_array *a = w->a;
   int64_t n = a->shape[axis];
   bool cut = f->summarize && n > 2 * EDGE;
   size_t hl = strlen(hang);
   char *next_hang = malloc(hl + 2);
+  if (!next_hang) return NULL;
   memcpy(next_hang, hang, hl);
   next_hang[hl] = ' ';
   next_hang[hl + 1] = 0;
@@ -231,7 +249,7 @@ static char *block(const walk *w, const fmt *f, int axis, int64_t off, const cha
       extend_line(&s, &line, word, i + 1 < n ? width - 1 : width, hang);
       if (i + 1 < n) puts_(&line, ", ");
     }
-    put(&s, line.s, line.n);
+    put(&s, line.failed ? NULL : line.s, line.n);
     free(line.s);
   } else {
     int blank = a->ndim - axis - 1;
@@ -255,10 +273,10 @@ static char *block(const walk *w, const fmt *f, int axis, int64_t off, const cha
   free(next_hang);
   sbuf r = {0};
   puts_(&r, "[");
-  puts_(&r, s.s + (s.n >= hl ? hl : s.n));
+  puts_(&r, s.failed ? NULL : s.s + (s.n >= hl ? hl : s.n));
   puts_(&r, "]");
   free(s.s);
-  return r.s;
+  return finish(&r);
 }
 
 static bool dtype_implied(mx_dtype dt) {
@@ -276,20 +294,20 @@ static void shape_tuple(sbuf *b, const mx_array *a) {
   puts_(b, a->ndim == 1 ? ",)" : ")");
 }
 
-char *mx_array_to_string(mx_array *a) {
+static char *to_string(mx_array *a) {
   sbuf b = {0};
   if (!a || a->error) {
     puts_(&b, "array(<error: ");
     puts_(&b, a ? a->error : "NULL");
     puts_(&b, ">)");
-    return b.s;
+    return finish(&b);
   }
   const char *base = mx_array_data(a);
   if (!base) {
     puts_(&b, "array(<error: ");
     puts_(&b, mx_last_error() ? mx_last_error() : "evaluation failed");
     puts_(&b, ">)");
-    return b.s;
+    return finish(&b);
   }
   base -= a->offset; /* strides are applied from the buffer's start */
   walk w = {a, base};
@@ -313,7 +331,7 @@ char *mx_array_to_string(mx_array *a) {
   bool show_dtype = !dtype_implied(f.dt) || (a->size == 0 && f.dt != MX_FLOAT64);
   if (!show_dtype && !show_shape) {
     puts_(&b, ")");
-    return b.s;
+    return finish(&b);
   }
   puts_(&b, ",");
   sbuf extra = {0};
@@ -324,17 +342,23 @@ char *mx_array_to_string(mx_array *a) {
     puts_(&extra, mx_dtype_name(f.dt));
   }
   puts_(&extra, ")");
-  const char *nl = strrchr(b.s, '\n');
+  const char *nl = b.failed ? NULL : strrchr(b.s, '\n');
   size_t last = nl ? b.n - (size_t)(nl + 1 - b.s) : b.n;
   puts_(&b, last + extra.n + 1 > LINEWIDTH ? "\n      " : " ");
-  puts_(&b, extra.s);
+  puts_(&b, extra.failed ? NULL : extra.s);
   free(extra.s);
-  return b.s;
+  return finish(&b);
+}
+
+char *mx_array_to_string(mx_array *a) {
+  char *s = to_string(a);
+  if (!s) mxi_record_oom("array_to_string", "formatting the array");
+  return s;
 }
 
 void mx_array_print(FILE *fp, mx_array *a) {
   char *s = mx_array_to_string(a);
-  fputs(s, fp);
+  fputs(s ? s : "array(<error: out of memory while formatting the array>)", fp);
   fputc('\n', fp);
   free(s);
 }

@@ -29,7 +29,13 @@ mx_array *mxi_apply(mx_prim prim, int n, mx_array *const *in, const mx_params *p
   if (!info->infer(prim, in, n, p, &ndim, shape, &dtype, err, sizeof err))
     return mxi_error(info->name, "%s", err);
 
+  mx_params *params = NULL;
+  if (p && !(params = malloc(sizeof *p))) return mxi_oom(info->name, "building its graph node");
   mx_array *a = mxi_array_alloc(n);
+  if (!a) {
+    free(params);
+    return mxi_oom(info->name, "building its graph node");
+  }
   a->prim = (uint16_t)prim;
   a->dtype = (uint8_t)dtype;
   mxi_set_shape(a, ndim, shape);
@@ -40,9 +46,8 @@ mx_array *mxi_apply(mx_prim prim, int n, mx_array *const *in, const mx_params *p
     if (l && (!a->trace_level || l < a->trace_level)) a->trace_level = l;
   }
   if (p) {
-    a->params = malloc(sizeof *p);
-    if (!a->params) abort();
-    memcpy(a->params, p, sizeof *p);
+    memcpy(params, p, sizeof *p);
+    a->params = params;
   }
   a->stream = mxi_current_stream();
   return mxi_own(a);
@@ -55,6 +60,5 @@ void mxi_kernel_fail(mx_array *out, const char *fmt, ...) {
   va_start(ap, fmt);
   vsnprintf(msg + k, sizeof msg - (size_t)k, fmt, ap);
   va_end(ap);
-  free(out->error);
-  out->error = strdup(msg);
+  mxi_set_error(out, msg);
 }

@@ -2,6 +2,7 @@
  * open scope of its thread, and ending the scope releases it. */
 #include <pthread.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "internal.h"
 #include "mx/device.h"
@@ -11,7 +12,10 @@ typedef struct scope_vec {
   size_t n, cap;
 } scope_vec;
 
-/* scopes[0] is the root scope, never ended by mx_scope_end. */
+/* scopes[0] is the root scope, never ended by mx_scope_end. The first 16 levels need no
+ * allocation, so that there is always a scope to own an array. */
+enum { LOCAL_SCOPES = 16 };
+static _Thread_local scope_vec local_scopes[LOCAL_SCOPES];
 static _Thread_local scope_vec *scopes;
 static _Thread_local int depth, cap_scopes;
 
@@ -22,8 +26,11 @@ static pthread_once_t exit_key_once = PTHREAD_ONCE_INIT;
 static bool exit_key_ok;
 
 static void free_scopes(void) {
-  for (int d = 0; d < cap_scopes; d++) free(scopes[d].v);
-  free(scopes);
+  for (int d = 0; d < cap_scopes; d++) {
+    free(scopes[d].v);
+    scopes[d] = (scope_vec){0};
+  }
+  if (scopes != local_scopes) free(scopes);
   scopes = NULL;
   depth = cap_scopes = 0;
 }
@@ -39,34 +46,44 @@ static void make_exit_key(void) { exit_key_ok = pthread_key_create(&exit_key, at
 
 static scope_vec *current(void) {
   if (!scopes) {
-    cap_scopes = 16;
-    scopes = calloc((size_t)cap_scopes, sizeof *scopes);
-    if (!scopes) abort();
+    cap_scopes = LOCAL_SCOPES;
+    scopes = local_scopes;
     pthread_once(&exit_key_once, make_exit_key);
     if (exit_key_ok) pthread_setspecific(exit_key, (void *)1);
   }
   return &scopes[depth];
 }
 
-static void push(scope_vec *s, mx_array *a) {
+static bool push(scope_vec *s, mx_array *a) {
   if (s->n == s->cap) {
-    s->cap = s->cap ? s->cap * 2 : 256;
-    s->v = realloc(s->v, s->cap * sizeof *s->v);
-    if (!s->v) abort();
+    size_t cap = s->cap ? s->cap * 2 : 256;
+    mx_array **v = realloc(s->v, cap * sizeof *v);
+    if (!v) return false;
+    s->v = v;
+    s->cap = cap;
   }
   s->v[s->n++] = a;
+  return true;
 }
 
 mx_array *mxi_own(mx_array *a) {
-  push(current(), a);
-  return a;
+  if (push(current(), a)) return a;
+  mx_release(a); /* the static error: a new error array would need this scope too */
+  mxi_record_oom("scope", "recording a new array in the current scope");
+  return &mxi_oom_array;
 }
 
 mx_scope mx_scope_begin(void) {
   current();
   if (depth + 1 == cap_scopes) {
-    scopes = realloc(scopes, (size_t)cap_scopes * 2 * sizeof *scopes);
-    if (!scopes) abort();
+    size_t bytes = (size_t)cap_scopes * 2 * sizeof *scopes;
+    scope_vec *grown = scopes == local_scopes ? malloc(bytes) : realloc(scopes, bytes);
+    if (!grown) { /* no new level: arrays go to the current scope, ending this one is a no-op */
+      mxi_record_oom("scope_begin", "opening a scope");
+      return (mx_scope){0};
+    }
+    if (scopes == local_scopes) memcpy(grown, local_scopes, sizeof local_scopes);
+    scopes = grown;
     for (int i = cap_scopes; i < cap_scopes * 2; i++) scopes[i] = (scope_vec){0};
     cap_scopes *= 2;
   }
@@ -91,8 +108,12 @@ mx_array *mx_keep(mx_array *a) {
   if (!a) return a;
   current();
   if (depth == 0) return a; /* the root scope is the outermost owner already */
+  if (a == &mxi_oom_array) return a;
+  if (!push(&scopes[depth - 1], a)) { /* a stays in its scope: the caller gets the static error */
+    mxi_record_oom("keep", "moving an array to the enclosing scope");
+    return &mxi_oom_array;
+  }
   a->refcount++;
-  push(&scopes[depth - 1], a);
   return a;
 }
 

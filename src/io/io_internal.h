@@ -26,7 +26,7 @@ bool mxi_tensors_add_meta(mx_tensors *t, const char *key, size_t key_len, const 
 
 /* ---- arrays the loaders make ----
  * An unowned evaluated leaf (refcount 1, in no scope) over buf (taking buf's reference). Shape
- * must be valid (checked by the parsers). */
+ * must be valid (checked by the parsers). NULL when out of memory (buf released). */
 mx_array *mxi_io_leaf(mx_dtype dt, int ndim, const int64_t *shape, mx_buffer *buf);
 /* An unowned leaf holding a copy of nbytes at src (src may be NULL to leave it uninitialized);
  * NULL when out of memory. */

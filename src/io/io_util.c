@@ -26,6 +26,10 @@ void mxi_io_error(const char *fn, const char *file, const char *fmt, ...) {
 
 mx_array *mxi_io_leaf(mx_dtype dt, int ndim, const int64_t *shape, mx_buffer *buf) {
   mx_array *a = mxi_array_alloc(0);
+  if (!a) { /* out of memory: the buffer goes back, the caller reports NULL */
+    mxi_buffer_release(buf);
+    return NULL;
+  }
   a->dtype = (uint8_t)dt;
   mxi_set_shape(a, ndim, shape);
   a->stream = mxi_current_stream();
