@@ -55,7 +55,14 @@ void mxi_custom_backward(const mxi_tape *t, mx_array *node, mx_array **cot) {
   mx_array **cots = malloc((size_t)g->n_out * sizeof *cots);
   mx_array **outs = malloc((size_t)g->n_out * sizeof *outs);
   mx_array **vjps = calloc((size_t)(g->n_in ? g->n_in : 1), sizeof *vjps);
-  if (!cots || !outs || !vjps) abort();
+  if (!cots || !outs || !vjps) { /* every primal's gradient becomes the error */
+    mx_array *e = mxi_oom("vjp", "running a custom vjp");
+    for (int i = 0; i < g->n_in; i++) mxi_accumulate_grad(t, cot, node, node->in[1 + i], e);
+    free(cots);
+    free(outs);
+    free(vjps);
+    return;
+  }
   for (int j = 0; j < g->n_out; j++) {
     mx_array *m = g->members[j];
     int k = m ? mxi_tape_find(t, m) : -1;
@@ -92,14 +99,21 @@ static void free_custom_ctx(void *p) {
 static void custom_call(void *p, int n_in, mx_array **in, int n_out, mx_array **out) {
   custom_ctx *c = p;
   mx_array **vals = malloc((size_t)n_out * sizeof *vals);
-  if (!vals) abort();
+  if (!vals) {
+    mxi_fill_errors(n_out, out, mxi_oom("custom_vjp", "calling the function"));
+    return;
+  }
   if (mx_call(c->f, n_in, in, n_out, vals) != MX_OK) {
     for (int j = 0; j < n_out; j++) out[j] = vals[j];
     free(vals);
     return;
   }
   mxi_custom_group *g = calloc(1, sizeof *g);
-  if (!g) abort();
+  if (!g) {
+    mxi_fill_errors(n_out, out, mxi_oom("custom_vjp", "recording the call"));
+    free(vals);
+    return;
+  }
   g->n_in = n_in;
   g->n_out = n_out;
   g->owner = mxi_function_retain(c->self);
@@ -109,8 +123,14 @@ static void custom_call(void *p, int n_in, mx_array **in, int n_out, mx_array **
   g->shapes = malloc((size_t)n_out * sizeof *g->shapes);
   g->dtypes = malloc((size_t)n_out * sizeof *g->dtypes);
   mx_array **args = malloc((size_t)(n_in + 1) * sizeof *args);
-  if (!g->members || !g->shapes || !g->dtypes || !args) abort();
   g->refcount = 1; /* held while building */
+  if (!g->members || !g->shapes || !g->dtypes || !args) {
+    mxi_fill_errors(n_out, out, mxi_oom("custom_vjp", "recording the call"));
+    group_release(g);
+    free(args);
+    free(vals);
+    return;
+  }
   for (int i = 0; i < n_in; i++) args[i + 1] = in[i];
   for (int j = 0; j < n_out; j++) {
     g->shapes[j] = mxi_shape_of(vals[j]);
@@ -138,11 +158,15 @@ mx_function *mx_custom_vjp_fn(mx_function *f, mx_vjp_callback vjp, void *ctx) {
     return NULL;
   }
   custom_ctx *c = calloc(1, sizeof *c);
-  if (!c) abort();
+  if (!c) {
+    mxi_record_oom("custom_vjp_fn", "making the function");
+    return NULL;
+  }
   c->f = mxi_function_retain(f);
   c->vjp = vjp;
   c->ctx = ctx;
   mx_function *self = mxi_function_owned(custom_call, c, free_custom_ctx, f->n_in, f->n_out);
+  if (!self) return NULL; /* c is freed with it */
   c->self = self; /* weak: groups retain it while they live */
   return self;
 }
@@ -174,7 +198,10 @@ static void vjp_as_function(void *p, int n, mx_array **in, int n_res, mx_array *
   (void)n;
   batched_vjp_ctx *b = p;
   mx_array **vjps = calloc((size_t)n_res, sizeof *vjps);
-  if (!vjps) abort();
+  if (!vjps) {
+    mxi_fill_errors(n_res, res, mxi_oom("vjp", "running a vmapped custom vjp"));
+    return;
+  }
   b->vjp(b->ctx, b->n_in, in, b->n_out, in + b->n_in, in + b->n_in + b->n_out, vjps);
   for (int i = 0; i < n_res; i++) res[i] = vjps[i] ? vjps[i] : mx_zeros_like(in[i]);
   free(vjps);
@@ -186,7 +213,13 @@ static void batched_vjp(void *p, int n_in, mx_array **primals, int n_out, mx_arr
   int n = n_in + 2 * n_out;
   int *in_axes = malloc((size_t)n * sizeof *in_axes), *out_axes = calloc((size_t)n_in, sizeof *out_axes);
   mx_array **args = malloc((size_t)n * sizeof *args);
-  if (!in_axes || !out_axes || !args) abort();
+  if (!in_axes || !out_axes || !args) {
+    mxi_fill_errors(n_in, vjps, mxi_oom("vjp", "running a vmapped custom vjp"));
+    free(in_axes);
+    free(out_axes);
+    free(args);
+    return;
+  }
   for (int i = 0; i < n; i++) in_axes[i] = i < n_in && b->primal_axes[i] < 0 ? MX_UNBATCHED : 0;
   for (int i = 0; i < n_in; i++) {
     args[i] = primals[i];
@@ -209,19 +242,32 @@ static void batched_vjp(void *p, int n_in, mx_array **primals, int n_out, mx_arr
   free(args);
 }
 
+/* NULL when out of memory. */
 static mxi_custom_group *batched_group(mxi_custom_group *g, const int *nax, int64_t batch) {
   batched_vjp_ctx *b = calloc(1, sizeof *b);
   mxi_custom_group *h = calloc(1, sizeof *h);
-  if (!b || !h) abort();
+  if (!b || !h) {
+    free(b);
+    free(h);
+    return NULL;
+  }
   b->vjp = g->vjp;
   b->ctx = g->ctx;
   b->owner = mxi_function_retain(g->owner);
   b->n_in = g->n_in;
   b->n_out = g->n_out;
   b->primal_axes = malloc((size_t)(g->n_in ? g->n_in : 1) * sizeof *b->primal_axes);
-  if (!b->primal_axes) abort();
+  if (!b->primal_axes) {
+    free_batched_vjp_ctx(b);
+    free(h);
+    return NULL;
+  }
   for (int i = 0; i < g->n_in; i++) b->primal_axes[i] = nax[i + 1];
   b->self = mxi_function_owned(vjp_as_function, b, free_batched_vjp_ctx, g->n_in + 2 * g->n_out, g->n_in);
+  if (!b->self) { /* b is freed with it */
+    free(h);
+    return NULL;
+  }
   h->refcount = 1; /* the memo's */
   h->n_in = g->n_in;
   h->n_out = g->n_out;
@@ -231,7 +277,10 @@ static mxi_custom_group *batched_group(mxi_custom_group *g, const int *nax, int6
   h->members = calloc((size_t)g->n_out, sizeof *h->members);
   h->shapes = malloc((size_t)g->n_out * sizeof *h->shapes);
   h->dtypes = malloc((size_t)g->n_out * sizeof *h->dtypes);
-  if (!h->members || !h->shapes || !h->dtypes) abort();
+  if (!h->members || !h->shapes || !h->dtypes) {
+    group_release(h); /* and b with its owner function */
+    return NULL;
+  }
   for (int j = 0; j < g->n_out; j++) {
     mx_shape s = g->shapes[j];
     memmove(s.dims + 1, s.dims, sizeof(int64_t) * (size_t)s.ndim);
@@ -246,16 +295,21 @@ static mxi_custom_group *batched_group(mxi_custom_group *g, const int *nax, int6
 mx_array *mxi_custom_vmap(mxi_custom_memo *m, mx_array *node, mx_array **nin, const int *nax,
                           int64_t batch, int *out_axis) {
   mxi_custom_group *g = node->params->custom.group, *h = NULL;
+  *out_axis = 0;
   for (int i = 0; i < m->n && !h; i++)
     if (m->from[i] == g) h = m->to[i];
   if (!h) {
     if (m->n == m->cap) {
-      m->cap = m->cap ? 2 * m->cap : 4;
-      m->from = realloc(m->from, (size_t)m->cap * sizeof *m->from);
-      m->to = realloc(m->to, (size_t)m->cap * sizeof *m->to);
-      if (!m->from || !m->to) abort();
+      int cap = m->cap ? 2 * m->cap : 4;
+      mxi_custom_group **from = realloc(m->from, (size_t)cap * sizeof *from);
+      if (from) m->from = from;
+      mxi_custom_group **to = from ? realloc(m->to, (size_t)cap * sizeof *to) : NULL;
+      if (to) m->to = to;
+      if (!from || !to) return mxi_oom("vmap", "batching a custom_vjp call");
+      m->cap = cap;
     }
     h = batched_group(g, nax, batch);
+    if (!h) return mxi_oom("vmap", "batching a custom_vjp call");
     m->from[m->n] = g;
     m->to[m->n++] = h;
   }
@@ -267,7 +321,7 @@ mx_array *mxi_custom_vmap(mxi_custom_memo *m, mx_array *node, mx_array **nin, co
     v = mx_moveaxis(v, nax[0], 0);
   }
   mx_array **args = malloc((size_t)node->nin * sizeof *args);
-  if (!args) abort();
+  if (!args) return mxi_oom("vmap", "batching a custom_vjp call");
   args[0] = v;
   for (int i = 1; i < node->nin; i++) args[i] = nin[i];
   mx_params prm;
@@ -295,12 +349,15 @@ static void checkpoint_vjp(void *ctx, int n_in, mx_array **primals, int n_out, m
   (void)outputs;
   mx_function *f = ctx;
   mx_array **outs = malloc((size_t)n_out * sizeof *outs);
-  if (!outs) abort();
+  if (!outs) {
+    mxi_fill_errors(n_in, vjps, mxi_oom("checkpoint", "recomputing the forward pass"));
+    return;
+  }
   /* The recomputed forward outputs are not needed: in an inner scope they die here, so they do
    * not hold the recomputed intermediates alive past their last use in the backward pass. */
   mx_scope s = mx_scope_begin();
   mx_vjp(f, n_in, primals, cotangents, n_out, outs, vjps);
-  for (int i = 0; i < n_in; i++) mx_keep(vjps[i]);
+  for (int i = 0; i < n_in; i++) vjps[i] = mx_keep(vjps[i]);
   mx_scope_end(s);
   free(outs);
 }
@@ -325,9 +382,16 @@ static void ckpt_call(void *p, int n_in, mx_array **in, int n_out, mx_array **ou
 mx_function *mx_checkpoint_fn(mx_function *f) {
   if (!f) return NULL;
   ckpt_ctx *c = calloc(1, sizeof *c);
-  if (!c) abort();
+  if (!c) {
+    mxi_record_oom("checkpoint_fn", "making the function");
+    return NULL;
+  }
   c->f = mxi_function_retain(f);
   c->custom = mx_custom_vjp_fn(f, checkpoint_vjp, f);
+  if (!c->custom) {
+    free_ckpt(c);
+    return NULL;
+  }
   return mxi_function_owned(ckpt_call, c, free_ckpt, f->n_in, f->n_out);
 }
 

@@ -10,7 +10,11 @@ _Thread_local uint16_t mxi_trace_depth;
 
 mx_function *mxi_function_owned(mx_fn fn, void *ctx, void (*free_ctx)(void *), int n_in, int n_out) {
   mx_function *f = calloc(1, sizeof *f);
-  if (!f) abort();
+  if (!f) { /* the context goes too: the caller hands it over */
+    if (free_ctx) free_ctx(ctx);
+    mxi_record_oom("function", "making a function object");
+    return NULL;
+  }
   f->refcount = 1;
   f->fn = fn;
   f->ctx = ctx;

@@ -13,7 +13,8 @@ struct mx_function {
   void (*free_ctx)(void *ctx); /* transformed functions own their context */
 };
 
-/* A function whose context is owned (freed with free_ctx when the function goes). */
+/* A function whose context is owned (freed with free_ctx when the function goes). NULL when out
+ * of memory (ctx is freed then, the error recorded). */
 mx_function *mxi_function_owned(mx_fn fn, void *ctx, void (*free_ctx)(void *), int n_in, int n_out);
 mx_function *mxi_function_retain(mx_function *f);
 /* Writes an error array "mx_<op>: ..." to each of the n outputs. */

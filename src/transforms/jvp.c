@@ -15,11 +15,12 @@ static bool same_shape(const mx_array *a, const mx_array *b) {
   return true;
 }
 
-/* Tangents of outs from tangents of srcs (NULL entries are zero). */
-static void forward(const mxi_tape *t, int n_src, mx_array *const *srcs, mx_array *const *src_tan,
+/* Tangents of outs from tangents of srcs (NULL entries are zero). False when out of memory for
+ * its scratch (out_tan not written). */
+static bool forward(const mxi_tape *t, int n_src, mx_array *const *srcs, mx_array *const *src_tan,
                     int n_out, mx_array *const *outs, mx_array **out_tan) {
   mx_array **tan = calloc((size_t)(t->n ? t->n : 1), sizeof *tan);
-  if (!tan) abort();
+  if (!tan) return false;
   for (int i = 0; i < n_src; i++) {
     int k = mxi_tape_find(t, srcs[i]);
     if (k >= 0) tan[k] = src_tan[i];
@@ -27,7 +28,10 @@ static void forward(const mxi_tape *t, int n_src, mx_array *const *srcs, mx_arra
   int width = 1; /* per-node scratch sized by the widest node: concatenate takes any number */
   for (int k = 0; k < t->n; k++) width = t->nodes[k]->nin > width ? t->nodes[k]->nin : width;
   mx_array **tin = malloc((size_t)width * sizeof *tin);
-  if (!tin) abort();
+  if (!tin) {
+    free(tan);
+    return false;
+  }
   for (int k = 0; k < t->n; k++) {
     mx_array *a = t->nodes[k];
     if (tan[k] || a->nin == 0 || !differentiable(a)) continue;
@@ -60,6 +64,7 @@ static void forward(const mxi_tape *t, int n_src, mx_array *const *srcs, mx_arra
   }
   free(tin);
   free(tan);
+  return true;
 }
 
 mx_status mx_jvp(mx_function *f, int n_in, mx_array *const *primals, mx_array *const *tangents,
@@ -84,10 +89,17 @@ mx_status mx_jvp(mx_function *f, int n_in, mx_array *const *primals, mx_array *c
     mxi_fill_errors(n_out, jvps, bad);
     return MX_ERROR;
   }
-  mxi_trace_enter();
   mx_array **ins = malloc((size_t)(n_in ? n_in : 1) * sizeof *ins);
   mx_array **tan = malloc((size_t)(n_in ? n_in : 1) * sizeof *tan);
-  if (!ins || !tan) abort();
+  if (!ins || !tan) {
+    free(ins);
+    free(tan);
+    mx_array *e = mxi_oom("jvp", "tracing the function");
+    mxi_fill_errors(n_out, outputs, e);
+    mxi_fill_errors(n_out, jvps, e);
+    return MX_ERROR;
+  }
+  mxi_trace_enter();
   for (int i = 0; i < n_in; i++) {
     ins[i] = mxi_trace_input(primals[i]);
     tan[i] = differentiable(primals[i]) ? mxi_cast(tangents[i], (mx_dtype)primals[i]->dtype) : NULL;
@@ -95,9 +107,12 @@ mx_status mx_jvp(mx_function *f, int n_in, mx_array *const *primals, mx_array *c
   mx_status st = mx_call(f, n_in, ins, n_out, outputs);
   if (st == MX_OK) {
     mxi_tape t;
-    mxi_tape_build(&t, n_out, outputs, n_in, ins);
-    forward(&t, n_in, ins, tan, n_out, outputs, jvps);
-    mxi_tape_free(&t);
+    bool ok = mxi_tape_build(&t, n_out, outputs, n_in, ins);
+    if (ok) {
+      ok = forward(&t, n_in, ins, tan, n_out, outputs, jvps);
+      mxi_tape_free(&t);
+    }
+    if (!ok) mxi_fill_errors(n_out, jvps, mxi_oom("jvp", "pushing tangents forward"));
     for (int j = 0; j < n_out; j++) {
       if (!jvps[j]) jvps[j] = mx_zeros_like(outputs[j]);
       if (jvps[j]->error) st = MX_ERROR;
@@ -119,7 +134,10 @@ static void jvp_fn_call(void *p, int n_in, mx_array **in, int n_out, mx_array **
   (void)n_in;
   (void)n_out;
   mx_array **outputs = malloc((size_t)f->n_out * sizeof *outputs);
-  if (!outputs) abort();
+  if (!outputs) {
+    mxi_fill_errors(f->n_out, out, mxi_oom("jvp", "calling the jvp function"));
+    return;
+  }
   mx_jvp(f, f->n_in, in, in + f->n_in, f->n_out, outputs, out);
   free(outputs);
 }

@@ -11,13 +11,17 @@ static size_t slot(const mxi_ptrmap *m, const void *key) {
   return (size_t)h & (m->cap - 1);
 }
 
-void mxi_ptrmap_init(mxi_ptrmap *m) {
-  m->cap = 64;
+static bool alloc_table(mxi_ptrmap *m, size_t cap) {
+  m->cap = cap;
   m->n = 0;
   m->keys = calloc(m->cap, sizeof *m->keys);
   m->vals = malloc(m->cap * sizeof *m->vals);
-  if (!m->keys || !m->vals) abort();
+  if (m->keys && m->vals) return true;
+  mxi_ptrmap_free(m);
+  return false;
 }
+
+bool mxi_ptrmap_init(mxi_ptrmap *m) { return alloc_table(m, 64); }
 
 void mxi_ptrmap_free(mxi_ptrmap *m) {
   free(m->keys);
@@ -26,21 +30,21 @@ void mxi_ptrmap_free(mxi_ptrmap *m) {
   m->vals = NULL;
 }
 
-static void grow(mxi_ptrmap *m) {
+static bool grow(mxi_ptrmap *m) {
   mxi_ptrmap old = *m;
-  m->cap *= 2;
-  m->n = 0;
-  m->keys = calloc(m->cap, sizeof *m->keys);
-  m->vals = malloc(m->cap * sizeof *m->vals);
-  if (!m->keys || !m->vals) abort();
+  if (!alloc_table(m, old.cap * 2)) {
+    *m = old;
+    return false;
+  }
   for (size_t i = 0; i < old.cap; i++)
-    if (old.keys[i]) mxi_ptrmap_put(m, old.keys[i], old.vals[i]);
+    if (old.keys[i]) mxi_ptrmap_put(m, old.keys[i], old.vals[i]); /* fits: cannot fail */
   free(old.keys);
   free(old.vals);
+  return true;
 }
 
-void mxi_ptrmap_put(mxi_ptrmap *m, const void *key, int val) {
-  if (2 * (m->n + 1) > m->cap) grow(m);
+bool mxi_ptrmap_put(mxi_ptrmap *m, const void *key, int val) {
+  if (2 * (m->n + 1) > m->cap && !grow(m)) return false;
   size_t i = slot(m, key);
   while (m->keys[i] && m->keys[i] != key) i = (i + 1) & (m->cap - 1);
   if (!m->keys[i]) {
@@ -48,6 +52,7 @@ void mxi_ptrmap_put(mxi_ptrmap *m, const void *key, int val) {
     m->n++;
   }
   m->vals[i] = val;
+  return true;
 }
 
 bool mxi_ptrmap_get(const mxi_ptrmap *m, const void *key, int *val) {

@@ -13,9 +13,10 @@ typedef struct mxi_ptrmap {
   size_t cap, n;
 } mxi_ptrmap;
 
-void mxi_ptrmap_init(mxi_ptrmap *m);
+/* init and put return false when out of memory (the map is left as it was; free it as usual). */
+bool mxi_ptrmap_init(mxi_ptrmap *m);
 void mxi_ptrmap_free(mxi_ptrmap *m);
-void mxi_ptrmap_put(mxi_ptrmap *m, const void *key, int val);
+bool mxi_ptrmap_put(mxi_ptrmap *m, const void *key, int val);
 /* Returns true and the value if key is present. */
 bool mxi_ptrmap_get(const mxi_ptrmap *m, const void *key, int *val);
 

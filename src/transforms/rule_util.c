@@ -47,7 +47,11 @@ mx_array *mxi_vmap_loop(mx_array *node, mx_array *const *inputs, const int *axes
   }
   mx_array **results = malloc((size_t)batch * sizeof *results);
   mx_array **ex = malloc((size_t)(node->nin ? node->nin : 1) * sizeof *ex);
-  if (!results || !ex) abort();
+  if (!results || !ex) {
+    free(results);
+    free(ex);
+    return mxi_oom("vmap", "batching by a loop over the examples");
+  }
   for (int64_t b = 0; b < batch; b++) {
     for (int i = 0; i < node->nin; i++)
       ex[i] = axes[i] >= 0 ? mx_squeeze(mx_slice_axis(inputs[i], axes[i], b, b + 1, 1), MX_AXES(axes[i]))

@@ -21,7 +21,7 @@ static void vjp_concat(mx_array *node, mx_array *cot, const bool *need, mx_array
 /* Linear: the concatenation of the tangents, zeros standing in for inputs without one. */
 static mx_array *jvp_concat(mx_array *node, mx_array *const *t) {
   mx_array **ts = malloc((size_t)node->nin * sizeof *ts);
-  if (!ts) abort();
+  if (!ts) return mxi_oom("jvp", "pushing tangents through concatenate");
   for (int i = 0; i < node->nin; i++) ts[i] = t[i] ? t[i] : mx_zeros_like(node->in[i]);
   mx_array *r = mxi_reapply(node, node->nin, ts);
   free(ts);
@@ -35,7 +35,7 @@ static mx_array *vmap_concat(mx_array *node, mx_array *const *in, const int *axe
   for (int i = 0; i < node->nin; i++)
     if (axes[i] >= 0) batch = in[i]->shape[axes[i]];
   mx_array **xs = malloc((size_t)node->nin * sizeof *xs);
-  if (!xs) abort();
+  if (!xs) return mxi_oom("vmap", "batching concatenate");
   for (int i = 0; i < node->nin; i++) {
     if (axes[i] >= 0) {
       xs[i] = mxi_batch_front(in[i], axes[i]);

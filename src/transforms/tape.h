@@ -12,8 +12,9 @@ typedef struct mxi_tape {
   mxi_ptrmap index; /* node -> position in nodes */
 } mxi_tape;
 
-/* Builds the tape from outputs back to sources (sources are not entered). */
-void mxi_tape_build(mxi_tape *t, int n_out, mx_array *const *outs, int n_src, mx_array *const *srcs);
+/* Builds the tape from outputs back to sources (sources are not entered). False when out of
+ * memory (nothing to free then). */
+bool mxi_tape_build(mxi_tape *t, int n_out, mx_array *const *outs, int n_src, mx_array *const *srcs);
 void mxi_tape_free(mxi_tape *t);
 /* Position of a on the tape, or -1. */
 int mxi_tape_find(const mxi_tape *t, const mx_array *a);

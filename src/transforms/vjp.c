@@ -37,10 +37,11 @@ void mxi_accumulate_grad(const mxi_tape *t, mx_array **cot, mx_array *node, mx_a
   if (k >= 0 && differentiable(input)) accumulate(&cot[k], checked(g, node, input));
 }
 
-static void backward(const mxi_tape *t, int n_out, mx_array *const *outs, mx_array *const *cots,
+/* False when out of memory for its scratch (grads not written). */
+static bool backward(const mxi_tape *t, int n_out, mx_array *const *outs, mx_array *const *cots,
                      int n_src, mx_array *const *srcs, mx_array **grads) {
   mx_array **cot = calloc((size_t)(t->n ? t->n : 1), sizeof *cot);
-  if (!cot) abort();
+  if (!cot) return false;
   for (int j = 0; j < n_out; j++) {
     int k = mxi_tape_find(t, outs[j]);
     if (k >= 0 && cots[j] && differentiable(outs[j])) accumulate(&cot[k], cots[j]);
@@ -51,7 +52,13 @@ static void backward(const mxi_tape *t, int n_out, mx_array *const *outs, mx_arr
   bool *need = malloc((size_t)width * sizeof *need);
   mx_array **g = malloc((size_t)width * sizeof *g);
   int *idx = malloc((size_t)width * sizeof *idx);
-  if (!need || !g || !idx) abort();
+  if (!need || !g || !idx) {
+    free(need);
+    free(g);
+    free(idx);
+    free(cot);
+    return false;
+  }
   mxi_custom_begin(t);
   for (int k = t->n - 1; k >= 0; k--) {
     mx_array *a = t->nodes[k];
@@ -90,6 +97,7 @@ static void backward(const mxi_tape *t, int n_out, mx_array *const *outs, mx_arr
   free(g);
   free(idx);
   free(cot);
+  return true;
 }
 
 /* Traces f on copies of the primals and differentiates it. sources[i] false: input i is passed
@@ -99,10 +107,17 @@ static void backward(const mxi_tape *t, int n_out, mx_array *const *outs, mx_arr
 static mx_status vjp_core(mx_function *f, int n_in, mx_array *const *primals, const bool *sources,
                           int n_out, mx_array *const *cots, mx_array **outputs, mx_array **grads,
                           const char *op) {
-  mxi_trace_enter();
   mx_array **ins = malloc((size_t)(n_in ? n_in : 1) * sizeof *ins);
   mx_array **srcs = malloc((size_t)(n_in ? n_in : 1) * sizeof *srcs);
-  if (!ins || !srcs) abort();
+  if (!ins || !srcs) {
+    free(ins);
+    free(srcs);
+    mx_array *e = mxi_oom(op, "tracing the function");
+    mxi_fill_errors(n_out, outputs, e);
+    mxi_fill_errors(n_in, grads, e);
+    return MX_ERROR;
+  }
+  mxi_trace_enter();
   int n_src = 0;
   for (int i = 0; i < n_in; i++) {
     ins[i] = sources[i] ? mxi_trace_input(primals[i]) : primals[i];
@@ -120,9 +135,12 @@ static mx_status vjp_core(mx_function *f, int n_in, mx_array *const *primals, co
   }
   if (st == MX_OK) {
     mx_array **c = calloc((size_t)n_out, sizeof *c);
-    if (!c) abort();
-    if (!cots) c[0] = mx_ones_like(outputs[0]);
-    for (int j = 0; cots && j < n_out; j++) {
+    if (!c) {
+      mxi_fill_errors(n_in, grads, mxi_oom(op, "seeding the cotangents"));
+      st = MX_ERROR;
+    }
+    if (c && !cots) c[0] = mx_ones_like(outputs[0]);
+    for (int j = 0; c && cots && j < n_out; j++) {
       c[j] = cots[j];
       if (!c[j]) continue;
       if (c[j]->error) {
@@ -143,13 +161,23 @@ static mx_status vjp_core(mx_function *f, int n_in, mx_array *const *primals, co
       }
       c[j] = mxi_cast(c[j], (mx_dtype)outputs[j]->dtype);
     }
-    if (st == MX_OK) {
-      mxi_tape t;
-      mxi_tape_build(&t, n_out, outputs, n_src, srcs);
-      mx_array **g = malloc((size_t)(n_src ? n_src : 1) * sizeof *g);
-      if (!g) abort();
-      backward(&t, n_out, outputs, c, n_src, srcs, g);
+    mxi_tape t;
+    mx_array **g = st == MX_OK ? malloc((size_t)(n_src ? n_src : 1) * sizeof *g) : NULL;
+    if (g && !mxi_tape_build(&t, n_out, outputs, n_src, srcs)) {
+      free(g);
+      g = NULL;
+    } else if (g && !backward(&t, n_out, outputs, c, n_src, srcs, g)) {
       mxi_tape_free(&t);
+      free(g);
+      g = NULL;
+    } else if (g) {
+      mxi_tape_free(&t);
+    }
+    if (st == MX_OK && !g) {
+      mxi_fill_errors(n_in, grads, mxi_oom(op, "walking the graph backward"));
+      st = MX_ERROR;
+    }
+    if (g) {
       for (int i = 0, k = 0; i < n_in; i++) {
         if (!sources[i]) continue;
         mx_array *gi = g[k++];
@@ -188,7 +216,12 @@ mx_status mx_vjp(mx_function *f, int n_in, mx_array *const *primals, mx_array *c
     return MX_ERROR;
   }
   bool *src = malloc((size_t)(n_in ? n_in : 1));
-  if (!src) abort();
+  if (!src) {
+    mx_array *e = mxi_oom("vjp", "starting");
+    mxi_fill_errors(n_out, outputs, e);
+    mxi_fill_errors(n_in, vjps, e);
+    return MX_ERROR;
+  }
   for (int i = 0; i < n_in; i++) src[i] = true;
   mx_status st = vjp_core(f, n_in, primals, src, n_out, cotangents, outputs, vjps, "vjp");
   for (int i = 0; i < n_in && st == MX_OK; i++) /* integers have no gradient: zeros */
@@ -219,8 +252,7 @@ static void grad_call(void *p, int n_in, mx_array **in, int n_out, mx_array **ou
   bool *src = calloc((size_t)(n_in ? n_in : 1), 1);
   mx_array **vals = malloc((size_t)f->n_out * sizeof *vals);
   mx_array **all = calloc((size_t)(n_in ? n_in : 1), sizeof *all);
-  if (!src || !vals || !all) abort();
-  mx_array *err = NULL;
+  mx_array *err = !src || !vals || !all ? mxi_oom(op, "starting") : NULL;
   for (int k = 0; k < gc->n_arg && !err; k++) {
     int a = gc->argnums[k];
     if (a < 0 || a >= n_in)
@@ -258,11 +290,18 @@ static mx_function *make_grad(mx_function *f, int n_argnums, const int *argnums,
     return NULL;
   }
   grad_ctx *g = calloc(1, sizeof *g);
-  if (!g) abort();
+  if (!g) {
+    mxi_record_oom("grad_fn", "making the gradient function");
+    return NULL;
+  }
   g->f = mxi_function_retain(f);
   g->n_arg = n_argnums > 0 ? n_argnums : 1;
   g->argnums = malloc((size_t)g->n_arg * sizeof(int));
-  if (!g->argnums) abort();
+  if (!g->argnums) {
+    free_grad_ctx(g);
+    mxi_record_oom("grad_fn", "making the gradient function");
+    return NULL;
+  }
   for (int k = 0; k < g->n_arg; k++) g->argnums[k] = (n_argnums > 0 && argnums) ? argnums[k] : 0;
   g->with_value = with_value;
   return mxi_function_owned(grad_call, g, free_grad_ctx, f->n_in,
@@ -282,7 +321,10 @@ static void vjp_fn_call(void *p, int n_in, mx_array **in, int n_out, mx_array **
   (void)n_in;
   (void)n_out;
   mx_array **outputs = malloc((size_t)f->n_out * sizeof *outputs);
-  if (!outputs) abort();
+  if (!outputs) {
+    mxi_fill_errors(f->n_in, out, mxi_oom("vjp", "calling the vjp function"));
+    return;
+  }
   mx_vjp(f, f->n_in, in, in + f->n_in, f->n_out, outputs, out);
   free(outputs);
 }

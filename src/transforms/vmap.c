@@ -25,6 +25,7 @@ static void free_vmap_ctx(void *p) {
 /* A leaf with one example's shape and no data: the vmapped function sees it in place of a batch. */
 static mx_array *placeholder(const mx_array *x, int axis) {
   mx_array *p = mxi_array_alloc(0);
+  if (!p) return mxi_oom("vmap", "making a placeholder input");
   p->dtype = x->dtype;
   int64_t shape[MX_MAX_DIMS];
   int k = 0;
@@ -43,8 +44,8 @@ static void vmap_call(void *p, int n_in, mx_array **in, int n_out, mx_array **ou
   int *axes = malloc((size_t)(n_in ? n_in : 1) * sizeof *axes);
   mx_array **ins = malloc((size_t)(n_in ? n_in : 1) * sizeof *ins);
   mx_array **srcs = malloc((size_t)(n_in ? n_in : 1) * sizeof *srcs);
-  if (!axes || !ins || !srcs) abort();
-  mx_array *err = NULL;
+  mx_array **traced = malloc((size_t)n_out * sizeof *traced);
+  mx_array *err = !axes || !ins || !srcs || !traced ? mxi_oom("vmap", "starting") : NULL;
   int n_src = 0;
   for (int i = 0; i < n_in && !err; i++) {
     axes[i] = -1;
@@ -66,6 +67,7 @@ static void vmap_call(void *p, int n_in, mx_array **in, int n_out, mx_array **ou
     free(axes);
     free(ins);
     free(srcs);
+    free(traced);
     return;
   }
   mxi_trace_enter();
@@ -73,18 +75,21 @@ static void vmap_call(void *p, int n_in, mx_array **in, int n_out, mx_array **ou
     ins[i] = axes[i] >= 0 ? placeholder(in[i], axes[i]) : in[i];
     if (axes[i] >= 0) srcs[n_src++] = ins[i];
   }
-  mx_array **traced = malloc((size_t)n_out * sizeof *traced);
-  if (!traced) abort();
+  mxi_tape t;
+  mx_array **val = NULL, **nin = NULL;
+  int *vax = NULL, *nax = NULL;
   if (mx_call(v->f, n_in, ins, n_out, traced) != MX_OK) {
     for (int j = 0; j < n_out && !err; j++)
       if (traced[j]->error) err = traced[j];
     mxi_fill_errors(n_out, out, err);
+  } else if (!mxi_tape_build(&t, n_out, traced, n_src, srcs)) {
+    mxi_fill_errors(n_out, out, mxi_oom("vmap", "recording the traced function"));
+  } else if (!(val = calloc((size_t)(t.n ? t.n : 1), sizeof *val)) ||
+             !(vax = malloc((size_t)(t.n ? t.n : 1) * sizeof *vax))) {
+    mxi_fill_errors(n_out, out, mxi_oom("vmap", "replaying the traced function"));
+    free(val);
+    mxi_tape_free(&t);
   } else {
-    mxi_tape t;
-    mxi_tape_build(&t, n_out, traced, n_src, srcs);
-    mx_array **val = calloc((size_t)(t.n ? t.n : 1), sizeof *val);
-    int *vax = malloc((size_t)(t.n ? t.n : 1) * sizeof *vax);
-    if (!val || !vax) abort();
     for (int i = 0, s = 0; i < n_in; i++)
       if (axes[i] >= 0) {
         int k = mxi_tape_find(&t, srcs[s++]);
@@ -93,11 +98,12 @@ static void vmap_call(void *p, int n_in, mx_array **in, int n_out, mx_array **ou
       }
     int width = 1; /* per-node scratch sized by the widest node: concatenate takes any number */
     for (int k = 0; k < t.n; k++) width = t.nodes[k]->nin > width ? t.nodes[k]->nin : width;
-    mx_array **nin = malloc((size_t)width * sizeof *nin);
-    int *nax = malloc((size_t)width * sizeof *nax);
-    if (!nin || !nax) abort();
+    nin = malloc((size_t)width * sizeof *nin);
+    nax = malloc((size_t)width * sizeof *nax);
+    bool replay = nin && nax;
+    if (!replay) mxi_fill_errors(n_out, out, mxi_oom("vmap", "replaying the traced function"));
     mxi_custom_memo memo = {0};
-    for (int k = 0; k < t.n; k++) {
+    for (int k = 0; k < t.n && replay; k++) {
       mx_array *a = t.nodes[k];
       if (val[k]) continue; /* a source */
       for (int i = 0; i < a->nin; i++) {
@@ -123,7 +129,7 @@ static void vmap_call(void *p, int n_in, mx_array **in, int n_out, mx_array **ou
     free(nin);
     free(nax);
     mxi_custom_memo_free(&memo);
-    for (int j = 0; j < n_out; j++) {
+    for (int j = 0; j < n_out && replay; j++) {
       int k = mxi_tape_find(&t, traced[j]);
       mx_array *r;
       int ra;
@@ -161,11 +167,18 @@ static void vmap_call(void *p, int n_in, mx_array **in, int n_out, mx_array **ou
 mx_function *mx_vmap_fn(mx_function *f, const int *in_axes, const int *out_axes) {
   if (!f) return NULL;
   vmap_ctx *v = calloc(1, sizeof *v);
-  if (!v) abort();
+  if (!v) {
+    mxi_record_oom("vmap_fn", "making the vmapped function");
+    return NULL;
+  }
   v->f = mxi_function_retain(f);
   v->in_axes = malloc((size_t)(f->n_in ? f->n_in : 1) * sizeof(int));
   v->out_axes = malloc((size_t)f->n_out * sizeof(int));
-  if (!v->in_axes || !v->out_axes) abort();
+  if (!v->in_axes || !v->out_axes) {
+    free_vmap_ctx(v);
+    mxi_record_oom("vmap_fn", "making the vmapped function");
+    return NULL;
+  }
   for (int i = 0; i < f->n_in; i++) v->in_axes[i] = in_axes ? in_axes[i] : 0;
   for (int j = 0; j < f->n_out; j++) v->out_axes[j] = out_axes ? out_axes[j] : 0;
   return mxi_function_owned(vmap_call, v, free_vmap_ctx, f->n_in, f->n_out);
