@@ -21,7 +21,7 @@ typedef struct mx_module mx_module;
 typedef mx_array *(*mx_forward_fn)(mx_module *m, int n, mx_array **inputs);
 
 /* A module of your own: type name, forward, and a configuration block owned by the module
- * (freed with free_cfg, which may be NULL). */
+ * (freed with free_cfg, which may be NULL). NULL when out of memory (cfg is freed then). */
 mx_module *mx_module_new(const char *type, mx_forward_fn forward, void *cfg, void (*free_cfg)(void *));
 void mx_module_free(mx_module *m);
 const char *mx_module_type(const mx_module *m);
@@ -54,8 +54,8 @@ typedef enum mx_param_filter {
 int mx_module_count(const mx_module *m, mx_param_filter f);
 int64_t mx_module_num_elements(const mx_module *m, mx_param_filter f);
 /* Writes up to cap (dotted name, array) pairs in a fixed depth-first order (a module's own
- * arrays in insertion order, then its children); returns the number selected. Names are owned
- * by the module and valid until it changes. */
+ * arrays in insertion order, then its children); returns the number selected, or -1 when out of
+ * memory for the names. Names are owned by the module and valid until it changes. */
 int mx_module_list(const mx_module *m, mx_param_filter f, mx_named_array *out, int cap);
 /* Looks up a dotted name anywhere in the tree. */
 mx_array *mx_module_find(const mx_module *m, const char *dotted_name);
@@ -81,9 +81,9 @@ mx_status mx_value_and_grad_module(mx_module *m, mx_loss_fn loss_fn, void *ctx, 
 /* ---- layers ---------------------------------------------------------------------------------
  * key: the random key for initialization (NULL: the global key, see mx_random_seed).
  * Layouts follow MLX: Linear.weight is [out, in]; convolutions are channels-last.
- * Bad arguments give an error module, as ops give error arrays: its forward returns the error,
- * mx_module_save/load fail with it, and mx_module_error reports it for the module and for every
- * module it becomes part of. Free it like any module. */
+ * Bad arguments (or running out of memory) give an error module, as ops give error arrays: its
+ * forward returns the error, mx_module_save/load fail with it, and mx_module_error reports it
+ * for the module and for every module it becomes part of. Free it like any module. */
 mx_module *mx_nn_linear(int in_features, int out_features, bool bias, mx_array *key);
 mx_module *mx_nn_embedding(int num_embeddings, int dims, mx_array *key);
 mx_module *mx_nn_conv1d(int in_channels, int out_channels, int kernel, int stride, int padding,

@@ -17,8 +17,11 @@ mx_status mx_module_save(const mx_module *m, const char *path) {
   if (failed) return mx_error_report("mx_module_save: the module did not build: %s", failed);
   int n = mx_module_count(m, MX_PARAMS_STATE);
   mx_named_array *list = malloc((size_t)(n ? n : 1) * sizeof *list);
-  if (!list) abort();
-  mx_module_list(m, MX_PARAMS_STATE, list, n);
+  if (!list || mx_module_list(m, MX_PARAMS_STATE, list, n) < 0) {
+    free(list);
+    nn_record_oom("module_save", "listing the module's arrays");
+    return MX_ERROR;
+  }
   const char *keys[1] = {"format"}, *values[1] = {"mx"};
   mx_status st = mx_save_safetensors(path, n, list, 1, keys, values);
   free(list);
@@ -94,13 +97,15 @@ mx_status mx_module_load(mx_module *m, const char *path) {
   mxi_module_walk(m, MX_PARAMS_STATE, assign_one, &a);
   /* materialize now: the module should not keep the file mapped through lazy casts */
   int n = mx_module_count(m, MX_PARAMS_STATE);
+  mx_status st = MX_ERROR;
   mx_named_array *list = malloc((size_t)(n ? n : 1) * sizeof *list);
-  if (!list) abort();
-  mx_module_list(m, MX_PARAMS_STATE, list, n);
   mx_array **arrays = malloc((size_t)(n ? n : 1) * sizeof *arrays);
-  if (!arrays) abort();
-  for (int i = 0; i < n; i++) arrays[i] = list[i].array;
-  mx_status st = mx_eval_many(n, arrays);
+  if (list && arrays && mx_module_list(m, MX_PARAMS_STATE, list, n) >= 0) {
+    for (int i = 0; i < n; i++) arrays[i] = list[i].array;
+    st = mx_eval_many(n, arrays);
+  } else {
+    nn_record_oom("module_load", "listing the module's arrays");
+  }
   free(arrays);
   free(list);
   mx_scope_end(s);

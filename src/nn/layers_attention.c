@@ -82,14 +82,15 @@ mx_module *mx_nn_multihead_attention(int dims, int num_heads, bool bias, bool ca
                            dims, num_heads, use_rope ? " with rope" : "");
   }
   attn_cfg *c = malloc(sizeof *c);
-  if (!c) abort();
+  if (!c) return mxi_module_done(NULL, false, "nn_multihead_attention");
   *c = (attn_cfg){dims, num_heads, causal, use_rope};
   mx_module *m = mx_module_new("MultiHeadAttention", attention_forward, c, free);
   mx_array *keys[4] = {NULL, NULL, NULL, NULL};
   if (key) mx_unstack(mx_random_split(key, 4), 0, 4, keys);
   const char *names[4] = {"wq", "wk", "wv", "wo"};
-  for (int i = 0; i < 4; i++) mx_module_add_child(m, names[i], mx_nn_linear(dims, dims, bias, keys[i]));
-  return m;
+  bool ok = m != NULL;
+  for (int i = 0; i < 4; i++) ok = mx_module_add_child(m, names[i], mx_nn_linear(dims, dims, bias, keys[i])) == MX_OK && ok;
+  return mxi_module_done(m, ok, "nn_multihead_attention");
 }
 
 /* ---- pre-norm transformer block ---- */
@@ -114,9 +115,9 @@ mx_module *mx_nn_transformer_block(int dims, int num_heads, int mlp_dims, bool c
   if (key) mx_unstack(mx_random_split(key, 2), 0, 2, keys);
   mx_module *attn = mx_nn_multihead_attention(dims, num_heads, true, causal, use_rope, keys[0]);
   mx_module *m = mx_module_new("TransformerBlock", block_forward, NULL, NULL);
-  mx_module_add_child(m, "ln1", mx_nn_layer_norm(dims, 1e-5, true));
-  mx_module_add_child(m, "attn", attn);
-  mx_module_add_child(m, "ln2", mx_nn_layer_norm(dims, 1e-5, true));
-  mx_module_add_child(m, "mlp", mx_nn_mlp(3, (int[]){dims, mlp_dims, dims}, MX_ACT_GELU, true, keys[1]));
-  return m;
+  bool ok = mx_module_add_child(m, "ln1", mx_nn_layer_norm(dims, 1e-5, true)) == MX_OK;
+  ok = mx_module_add_child(m, "attn", attn) == MX_OK && ok; /* each call takes its child */
+  ok = mx_module_add_child(m, "ln2", mx_nn_layer_norm(dims, 1e-5, true)) == MX_OK && ok;
+  ok = mx_module_add_child(m, "mlp", mx_nn_mlp(3, (int[]){dims, mlp_dims, dims}, MX_ACT_GELU, true, keys[1])) == MX_OK && ok;
+  return mxi_module_done(m, ok, "nn_transformer_block");
 }

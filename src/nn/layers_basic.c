@@ -7,8 +7,7 @@
 
 static int *int_cfg(int v) {
   int *c = malloc(sizeof *c);
-  if (!c) abort();
-  *c = v;
+  if (c) *c = v;
   return c;
 }
 
@@ -35,9 +34,9 @@ mx_module *mx_nn_linear(int in_features, int out_features, bool bias, mx_array *
   double s = 1.0 / sqrt((double)in_features); /* uniform(-1/sqrt(in), 1/sqrt(in)), as MLX/PyTorch */
   mx_array *keys[2] = {NULL, NULL};
   if (key) mx_unstack(mx_random_split(key, 2), 0, 2, keys);
-  mx_module_add_param(m, "weight", mx_init_uniform(MX_SHAPE(out_features, in_features), -s, s, MX_FLOAT32, keys[0]));
-  if (bias) mx_module_add_param(m, "bias", mx_init_uniform(MX_SHAPE(out_features), -s, s, MX_FLOAT32, keys[1]));
-  return m;
+  bool ok = mx_module_add_param(m, "weight", mx_init_uniform(MX_SHAPE(out_features, in_features), -s, s, MX_FLOAT32, keys[0])) == MX_OK;
+  if (bias) ok = ok && mx_module_add_param(m, "bias", mx_init_uniform(MX_SHAPE(out_features), -s, s, MX_FLOAT32, keys[1])) == MX_OK;
+  return mxi_module_done(m, ok, "nn_linear");
 }
 
 /* ---- Embedding: rows of the table ---- */
@@ -54,8 +53,7 @@ mx_module *mx_nn_embedding(int num_embeddings, int dims, mx_array *key) {
                            num_embeddings, dims);
   }
   mx_module *m = mx_module_new("Embedding", embedding_forward, NULL, NULL);
-  mx_module_add_param(m, "weight", mx_init_normal(MX_SHAPE(num_embeddings, dims), 0, 1, MX_FLOAT32, key));
-  return m;
+  return mxi_module_done(m, mx_module_add_param(m, "weight", mx_init_normal(MX_SHAPE(num_embeddings, dims), 0, 1, MX_FLOAT32, key)) == MX_OK, "nn_embedding");
 }
 
 /* ---- activations as modules ---- */
@@ -65,7 +63,8 @@ static mx_array *activation_forward(mx_module *m, int n, mx_array **in) {
 }
 
 mx_module *mx_nn_activation(mx_activation act) {
-  return mx_module_new("Activation", activation_forward, int_cfg((int)act), free);
+  int *c = int_cfg((int)act);
+  return mxi_module_done(c ? mx_module_new("Activation", activation_forward, c, free) : NULL, true, "nn_activation");
 }
 
 /* ---- Sequential ---- */
@@ -82,6 +81,7 @@ static mx_array *sequential_forward(mx_module *m, int n, mx_array **in) {
 mx_module *mx_nn_sequential(int n, mx_module **layers) {
   if (n < 0 || (n > 0 && !layers)) return nn_error_module("mx_nn_sequential: %d layers given%s", n, layers ? "" : " in a NULL list");
   mx_module *m = mx_module_new("Sequential", sequential_forward, NULL, NULL);
+  bool ok = m != NULL;
   for (int i = 0; i < n; i++) {
     char name[16];
     snprintf(name, sizeof name, "%d", i);
@@ -90,9 +90,9 @@ mx_module *mx_nn_sequential(int n, mx_module **layers) {
       for (int j = i + 1; j < n; j++) mx_module_free(layers[j]);
       return nn_error_module("mx_nn_sequential: layer %d is NULL", i);
     }
-    mx_module_add_child(m, name, layers[i]);
+    ok = mx_module_add_child(m, name, layers[i]) == MX_OK && ok; /* takes the layer either way */
   }
-  return m;
+  return mxi_module_done(m, ok, "nn_sequential");
 }
 
 mx_module *mx_nn_mlp(int n_dims, const int *dims, mx_activation act, bool bias, mx_array *key) {
@@ -102,9 +102,12 @@ mx_module *mx_nn_mlp(int n_dims, const int *dims, mx_activation act, bool bias, 
     if (dims[i] <= 0) return nn_error_module("mx_nn_mlp: sizes must be positive (dims[%d] is %d)", i, dims[i]);
   int n_layers = 2 * (n_dims - 1) - 1;
   mx_module **layers = malloc((size_t)n_layers * sizeof *layers);
-  if (!layers) abort();
   mx_array **keys = calloc((size_t)(n_dims - 1), sizeof *keys);
-  if (!keys) abort();
+  if (!layers || !keys) {
+    free(layers);
+    free(keys);
+    return mxi_module_done(NULL, false, "nn_mlp");
+  }
   if (key) mx_unstack(mx_random_split(key, n_dims - 1), 0, n_dims - 1, keys);
   for (int i = 0, k = 0; i < n_dims - 1; i++) {
     layers[k++] = mx_nn_linear(dims[i], dims[i + 1], bias, keys[i]);
@@ -131,7 +134,7 @@ mx_module *mx_nn_dropout(double p) {
     return nn_error_module("mx_nn_dropout: p must be in [0, 1) (got %g)", p);
   }
   double *c = malloc(sizeof *c);
-  if (!c) abort();
+  if (!c) return mxi_module_done(NULL, false, "nn_dropout");
   *c = p;
-  return mx_module_new("Dropout", dropout_forward, c, free);
+  return mxi_module_done(mx_module_new("Dropout", dropout_forward, c, free), true, "nn_dropout");
 }

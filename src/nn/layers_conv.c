@@ -34,7 +34,7 @@ static mx_module *conv_new(const char *type, int nspatial, int in_ch, int out_ch
     return nn_error_module("%s", msg);
   }
   conv_cfg *c = malloc(sizeof *c);
-  if (!c) abort();
+  if (!c) return mxi_module_done(NULL, false, nspatial == 1 ? "nn_conv1d" : "nn_conv2d");
   *c = (conv_cfg){nspatial, stride, padding, dilation, groups};
   mx_module *m = mx_module_new(type, conv_forward, c, free);
   int cin = in_ch / groups;
@@ -42,9 +42,9 @@ static mx_module *conv_new(const char *type, int nspatial, int in_ch, int out_ch
   mx_array *keys[2] = {NULL, NULL};
   if (key) mx_unstack(mx_random_split(key, 2), 0, 2, keys);
   mx_shape ws = nspatial == 1 ? MX_SHAPE(out_ch, kw, cin) : MX_SHAPE(out_ch, kh, kw, cin);
-  mx_module_add_param(m, "weight", mx_init_uniform(ws, -s, s, MX_FLOAT32, keys[0]));
-  if (bias) mx_module_add_param(m, "bias", mx_init_uniform(MX_SHAPE(out_ch), -s, s, MX_FLOAT32, keys[1]));
-  return m;
+  bool ok = mx_module_add_param(m, "weight", mx_init_uniform(ws, -s, s, MX_FLOAT32, keys[0])) == MX_OK;
+  if (bias) ok = ok && mx_module_add_param(m, "bias", mx_init_uniform(MX_SHAPE(out_ch), -s, s, MX_FLOAT32, keys[1])) == MX_OK;
+  return mxi_module_done(m, ok, nspatial == 1 ? "nn_conv1d" : "nn_conv2d");
 }
 
 mx_module *mx_nn_conv1d(int in_channels, int out_channels, int kernel, int stride, int padding,
@@ -113,9 +113,9 @@ static mx_module *pool_new(bool max, int kernel, int stride, int padding) {
                            stride, padding);
   }
   pool_cfg *c = malloc(sizeof *c);
-  if (!c) abort();
+  if (!c) return mxi_module_done(NULL, false, max ? "nn_maxpool2d" : "nn_avgpool2d");
   *c = (pool_cfg){kernel, stride ? stride : kernel, padding, max};
-  return mx_module_new(max ? "MaxPool2d" : "AvgPool2d", pool_forward, c, free);
+  return mxi_module_done(mx_module_new(max ? "MaxPool2d" : "AvgPool2d", pool_forward, c, free), true, max ? "nn_maxpool2d" : "nn_avgpool2d");
 }
 
 mx_module *mx_nn_maxpool2d(int kernel, int stride, int padding) { return pool_new(true, kernel, stride, padding); }

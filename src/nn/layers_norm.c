@@ -13,8 +13,7 @@ typedef struct norm_cfg {
 
 static norm_cfg *cfg_new(double eps, double momentum, int groups) {
   norm_cfg *c = malloc(sizeof *c);
-  if (!c) abort();
-  *c = (norm_cfg){eps, momentum, groups};
+  if (c) *c = (norm_cfg){eps, momentum, groups};
   return c;
 }
 
@@ -36,12 +35,15 @@ mx_module *mx_nn_layer_norm(int dims, double eps, bool affine) {
   if (dims <= 0) {
     return nn_error_module("mx_nn_layer_norm: dims must be positive (got %d)", dims);
   }
-  mx_module *m = mx_module_new("LayerNorm", layer_norm_forward, cfg_new(eps, 0, 0), free);
+  norm_cfg *c = cfg_new(eps, 0, 0);
+  if (!c) return mxi_module_done(NULL, false, "nn_layer_norm");
+  mx_module *m = mx_module_new("LayerNorm", layer_norm_forward, c, free);
+  bool ok = true;
   if (affine) {
-    mx_module_add_param(m, "weight", mx_ones(MX_SHAPE(dims), MX_FLOAT32));
-    mx_module_add_param(m, "bias", mx_zeros(MX_SHAPE(dims), MX_FLOAT32));
+    ok = ok && mx_module_add_param(m, "weight", mx_ones(MX_SHAPE(dims), MX_FLOAT32)) == MX_OK;
+    ok = ok && mx_module_add_param(m, "bias", mx_zeros(MX_SHAPE(dims), MX_FLOAT32)) == MX_OK;
   }
-  return m;
+  return mxi_module_done(m, ok, "nn_layer_norm");
 }
 
 static mx_array *rms_norm_forward(mx_module *m, int n, mx_array **in) {
@@ -54,9 +56,12 @@ mx_module *mx_nn_rms_norm(int dims, double eps) {
   if (dims <= 0) {
     return nn_error_module("mx_nn_rms_norm: dims must be positive (got %d)", dims);
   }
-  mx_module *m = mx_module_new("RMSNorm", rms_norm_forward, cfg_new(eps, 0, 0), free);
-  mx_module_add_param(m, "weight", mx_ones(MX_SHAPE(dims), MX_FLOAT32));
-  return m;
+  norm_cfg *c = cfg_new(eps, 0, 0);
+  if (!c) return mxi_module_done(NULL, false, "nn_rms_norm");
+  mx_module *m = mx_module_new("RMSNorm", rms_norm_forward, c, free);
+  bool ok = true;
+  ok = ok && mx_module_add_param(m, "weight", mx_ones(MX_SHAPE(dims), MX_FLOAT32)) == MX_OK;
+  return mxi_module_done(m, ok, "nn_rms_norm");
 }
 
 /* ---- BatchNorm over every axis but the last ---- */
@@ -96,14 +101,17 @@ mx_module *mx_nn_batch_norm(int num_features, double eps, double momentum, bool 
     return nn_error_module("mx_nn_batch_norm: num_features must be positive and momentum in [0, 1] "
                            "(got %d, %g)", num_features, momentum);
   }
-  mx_module *m = mx_module_new("BatchNorm", batch_norm_forward, cfg_new(eps, momentum, 0), free);
+  norm_cfg *c = cfg_new(eps, momentum, 0);
+  if (!c) return mxi_module_done(NULL, false, "nn_batch_norm");
+  mx_module *m = mx_module_new("BatchNorm", batch_norm_forward, c, free);
+  bool ok = true;
   if (affine) {
-    mx_module_add_param(m, "weight", mx_ones(MX_SHAPE(num_features), MX_FLOAT32));
-    mx_module_add_param(m, "bias", mx_zeros(MX_SHAPE(num_features), MX_FLOAT32));
+    ok = ok && mx_module_add_param(m, "weight", mx_ones(MX_SHAPE(num_features), MX_FLOAT32)) == MX_OK;
+    ok = ok && mx_module_add_param(m, "bias", mx_zeros(MX_SHAPE(num_features), MX_FLOAT32)) == MX_OK;
   }
-  mx_module_add_buffer(m, "running_mean", mx_zeros(MX_SHAPE(num_features), MX_FLOAT32));
-  mx_module_add_buffer(m, "running_var", mx_ones(MX_SHAPE(num_features), MX_FLOAT32));
-  return m;
+  ok = ok && mx_module_add_buffer(m, "running_mean", mx_zeros(MX_SHAPE(num_features), MX_FLOAT32)) == MX_OK;
+  ok = ok && mx_module_add_buffer(m, "running_var", mx_ones(MX_SHAPE(num_features), MX_FLOAT32)) == MX_OK;
+  return mxi_module_done(m, ok, "nn_batch_norm");
 }
 
 /* ---- GroupNorm: channels split in groups, each normalized over its channels and the rest ---- */
@@ -139,10 +147,13 @@ mx_module *mx_nn_group_norm(int num_groups, int dims, double eps, bool affine) {
     return nn_error_module("mx_nn_group_norm: dims must be a positive multiple of num_groups (got %d, %d)",
                            dims, num_groups);
   }
-  mx_module *m = mx_module_new("GroupNorm", group_norm_forward, cfg_new(eps, 0, num_groups), free);
+  norm_cfg *c = cfg_new(eps, 0, num_groups);
+  if (!c) return mxi_module_done(NULL, false, "nn_group_norm");
+  mx_module *m = mx_module_new("GroupNorm", group_norm_forward, c, free);
+  bool ok = true;
   if (affine) {
-    mx_module_add_param(m, "weight", mx_ones(MX_SHAPE(dims), MX_FLOAT32));
-    mx_module_add_param(m, "bias", mx_zeros(MX_SHAPE(dims), MX_FLOAT32));
+    ok = ok && mx_module_add_param(m, "weight", mx_ones(MX_SHAPE(dims), MX_FLOAT32)) == MX_OK;
+    ok = ok && mx_module_add_param(m, "bias", mx_zeros(MX_SHAPE(dims), MX_FLOAT32)) == MX_OK;
   }
-  return m;
+  return mxi_module_done(m, ok, "nn_group_norm");
 }

@@ -7,16 +7,23 @@
 #include <stdlib.h>
 #include <string.h>
 
-static char *dup(const char *s) {
-  char *d = strdup(s ? s : "");
-  if (!d) abort();
+static char *dup(const char *s) { /* NULL when out of memory */
+  size_t n = strlen(s ? s : "") + 1;
+  char *d = malloc(n);
+  if (d) memcpy(d, s ? s : "", n);
   return d;
 }
 
 mx_module *mx_module_new(const char *type, mx_forward_fn forward, void *cfg, void (*free_cfg)(void *)) {
   mx_module *m = calloc(1, sizeof *m);
-  if (!m) abort();
-  m->type = dup(type ? type : "Module");
+  char *t = m ? dup(type ? type : "Module") : NULL;
+  if (!t) {
+    free(m);
+    if (free_cfg) free_cfg(cfg);
+    nn_record_oom("module_new", "making a module");
+    return NULL;
+  }
+  m->type = t;
   m->forward = forward;
   m->cfg = cfg;
   m->free_cfg = free_cfg;
@@ -24,14 +31,21 @@ mx_module *mx_module_new(const char *type, mx_forward_fn forward, void *cfg, voi
   return m;
 }
 
+static mx_module oom_module = {.type = "Error"}; /* never freed; its error set on first use */
+
 mx_module *nn_error_module(const char *fmt, ...) {
   char msg[512];
   va_list ap;
   va_start(ap, fmt);
   vsnprintf(msg, sizeof msg, fmt, ap);
   va_end(ap);
+  mx_array *e = mx_error_new("%s", msg); /* never NULL */
   mx_module *m = mx_module_new("Error", NULL, NULL, NULL);
-  m->error = mx_retain(mx_error_new("%s", msg));
+  if (!m) {
+    if (!oom_module.error) oom_module.error = mx_retain(mx_error_new("mx_nn: out of memory while making a module"));
+    return &oom_module;
+  }
+  m->error = mx_retain(e);
   return m;
 }
 
@@ -53,7 +67,7 @@ static void drop_names(mx_module *m) {
 }
 
 void mx_module_free(mx_module *m) {
-  if (!m) return;
+  if (!m || m == &oom_module) return;
   for (int i = 0; i < m->n_entries; i++) {
     mx_release(m->entries[i].value);
     free(m->entries[i].name);
@@ -69,6 +83,12 @@ void mx_module_free(mx_module *m) {
   if (m->free_cfg) m->free_cfg(m->cfg);
   free(m->type);
   free(m);
+}
+
+mx_module *mxi_module_done(mx_module *m, bool ok, const char *layer) {
+  if (m && ok) return m;
+  mx_module_free(m);
+  return nn_error_module("mx_%s: out of memory while making the layer", layer);
 }
 
 const char *mx_module_type(const mx_module *m) { return m ? m->type : NULL; }
@@ -98,14 +118,24 @@ static mx_status add_entry(mx_module *m, const char *name, mx_array *value, bool
   }
   mxi_entry *e = find_entry(m, name);
   if (!e) {
-    if (m->n_entries == m->cap_entries) {
-      m->cap_entries = m->cap_entries ? 2 * m->cap_entries : 4;
-      m->entries = realloc(m->entries, (size_t)m->cap_entries * sizeof *m->entries);
-      if (!m->entries) abort();
+    char *copy = dup(name);
+    if (copy && m->n_entries == m->cap_entries) {
+      int cap = m->cap_entries ? 2 * m->cap_entries : 4;
+      mxi_entry *grown = realloc(m->entries, (size_t)cap * sizeof *m->entries);
+      if (grown) {
+        m->entries = grown;
+        m->cap_entries = cap;
+      }
+    }
+    if (!copy || m->n_entries == m->cap_entries) {
+      free(copy);
+      snprintf(msg, sizeof msg, "adding \"%s\"", name);
+      nn_record_oom(op, msg);
+      return MX_ERROR;
     }
     e = &m->entries[m->n_entries++];
     memset(e, 0, sizeof *e);
-    e->name = dup(name);
+    e->name = copy;
   }
   mx_retain(value);
   mx_release(e->value);
@@ -135,12 +165,22 @@ mx_status mx_module_add_child(mx_module *m, const char *name, mx_module *child) 
       drop_names(m);
       return MX_OK;
     }
-  if (m->n_children == m->cap_children) {
-    m->cap_children = m->cap_children ? 2 * m->cap_children : 4;
-    m->children = realloc(m->children, (size_t)m->cap_children * sizeof *m->children);
-    if (!m->children) abort();
+  char *copy = dup(name);
+  if (copy && m->n_children == m->cap_children) {
+    int cap = m->cap_children ? 2 * m->cap_children : 4;
+    mxi_child *grown = realloc(m->children, (size_t)cap * sizeof *m->children);
+    if (grown) {
+      m->children = grown;
+      m->cap_children = cap;
+    }
   }
-  m->children[m->n_children].name = dup(name);
+  if (!copy || m->n_children == m->cap_children) { /* the child goes, as on the other errors */
+    free(copy);
+    mx_module_free(child);
+    nn_record_oom("module_add_child", "adding a child");
+    return MX_ERROR;
+  }
+  m->children[m->n_children].name = copy;
   m->children[m->n_children++].m = child;
   drop_names(m);
   return MX_OK;
@@ -235,13 +275,19 @@ typedef struct lister {
   mx_module *m;
   mx_named_array *out;
   int cap, n;
+  bool failed; /* out of memory for a name */
 } lister;
 static void list_fn(void *ctx, const char *dotted, mxi_entry *e) {
   lister *l = ctx;
-  if (l->n < l->cap) {
+  if (l->n < l->cap && !l->failed) {
     char *name = dup(dotted);
-    l->m->names = realloc(l->m->names, (size_t)(l->m->n_names + 1) * sizeof *l->m->names);
-    if (!l->m->names) abort();
+    char **names = name ? realloc(l->m->names, (size_t)(l->m->n_names + 1) * sizeof *names) : NULL;
+    if (!names) {
+      free(name);
+      l->failed = true;
+      return;
+    }
+    l->m->names = names;
     l->m->names[l->m->n_names++] = name;
     l->out[l->n].name = name;
     l->out[l->n].array = e->value;
@@ -251,10 +297,13 @@ static void list_fn(void *ctx, const char *dotted, mxi_entry *e) {
 
 int mx_module_list(const mx_module *m, mx_param_filter f, mx_named_array *out, int cap) {
   if (!m) return 0;
-  lister l = {(mx_module *)m, out, out ? cap : 0, 0};
+  lister l = {(mx_module *)m, out, out ? cap : 0, 0, false};
   drop_names(l.m);
   mxi_module_walk(m, f, list_fn, &l);
-  return l.n;
+  if (!l.failed) return l.n;
+  drop_names(l.m);
+  nn_record_oom("module_list", "naming the arrays");
+  return -1;
 }
 
 typedef struct finder {

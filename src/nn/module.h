@@ -33,12 +33,16 @@ struct mx_module {
 };
 
 /* What a constructor returns on bad arguments, as ops return error arrays: a module of type
- * "Error" whose forward gives the error (the message is recorded like an op's). */
+ * "Error" whose forward gives the error (the message is recorded like an op's). When out of
+ * memory for it, a static error module that mx_module_free leaves alone. */
 mx_module *nn_error_module(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* Calls fn for every selected entry in list order with its dotted name. */
 typedef void (*mxi_entry_fn)(void *ctx, const char *dotted, mxi_entry *e);
 void mxi_module_walk(const mx_module *m, mx_param_filter f, mxi_entry_fn fn, void *ctx);
 bool mxi_entry_selected(const mxi_entry *e, mx_param_filter f);
+/* The end of a layer constructor: m when every step of building it succeeded (ok); else m is
+ * freed and an error module "mx_<layer>: out of memory while making the layer" stands in. */
+mx_module *mxi_module_done(mx_module *m, bool ok, const char *layer);
 
 #endif

@@ -23,6 +23,11 @@ static inline mx_array *nn_check_inputs(const char *op, int n, mx_array *const *
   return mx_check_inputs(name, n, in);
 }
 
+/* Out of memory in op (named without "mx_"): the error array, or the recorded error for calls
+ * that return NULL or a status. */
+#define nn_oom(op, what) mx_error_new("mx_%s: out of memory while %s", (op), (what))
+#define nn_record_oom(op, what) ((void)mx_error_report("mx_%s: out of memory while %s", (op), (what)))
+
 /* The floating dtype a layer computes in for inputs of dtype dt (integers and bool: float32). */
 static inline mx_dtype nn_float_of(mx_dtype dt) { return mx_dtype_is_inexact(dt) ? dt : MX_FLOAT32; }
 
