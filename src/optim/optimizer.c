@@ -12,9 +12,13 @@
 #include "mx/ops.h"
 #include "mx/transforms.h"
 
+/* NULL when out of memory; the constructors below then return NULL too. */
 static mx_optimizer *make(mxi_optim_kind k, double lr) {
   mx_optimizer *o = calloc(1, sizeof *o);
-  if (!o) abort();
+  if (!o) {
+    mxi_record_oom("optim", "making an optimizer");
+    return NULL;
+  }
   o->kind = k;
   o->lr = lr;
   return o;
@@ -22,6 +26,7 @@ static mx_optimizer *make(mxi_optim_kind k, double lr) {
 
 mx_optimizer *mx_optim_sgd(double lr, double momentum, double weight_decay, bool nesterov) {
   mx_optimizer *o = make(MXI_SGD, lr);
+  if (!o) return NULL;
   o->momentum = momentum;
   o->wd = weight_decay;
   o->nesterov = nesterov;
@@ -29,6 +34,7 @@ mx_optimizer *mx_optim_sgd(double lr, double momentum, double weight_decay, bool
 }
 mx_optimizer *mx_optim_adam(double lr, double beta1, double beta2, double eps) {
   mx_optimizer *o = make(MXI_ADAM, lr);
+  if (!o) return NULL;
   o->b1 = beta1;
   o->b2 = beta2;
   o->eps = eps;
@@ -36,23 +42,27 @@ mx_optimizer *mx_optim_adam(double lr, double beta1, double beta2, double eps) {
 }
 mx_optimizer *mx_optim_adamw(double lr, double beta1, double beta2, double eps, double weight_decay) {
   mx_optimizer *o = mx_optim_adam(lr, beta1, beta2, eps);
+  if (!o) return NULL;
   o->kind = MXI_ADAMW;
   o->wd = weight_decay;
   return o;
 }
 mx_optimizer *mx_optim_rmsprop(double lr, double alpha, double eps) {
   mx_optimizer *o = make(MXI_RMSPROP, lr);
+  if (!o) return NULL;
   o->b2 = alpha;
   o->eps = eps;
   return o;
 }
 mx_optimizer *mx_optim_adagrad(double lr, double eps) {
   mx_optimizer *o = make(MXI_ADAGRAD, lr);
+  if (!o) return NULL;
   o->eps = eps;
   return o;
 }
 mx_optimizer *mx_optim_lion(double lr, double beta1, double beta2, double weight_decay) {
   mx_optimizer *o = make(MXI_LION, lr);
+  if (!o) return NULL;
   o->b1 = beta1;
   o->b2 = beta2;
   o->wd = weight_decay;
@@ -96,17 +106,28 @@ typedef struct params {
   mxi_entry **e;
   char **names;
   int n;
+  bool failed; /* out of memory */
 } params;
+
+static char *copy_str(const char *s) {
+  char *c = malloc(strlen(s) + 1);
+  return c ? strcpy(c, s) : NULL;
+}
 
 static void collect(void *ctx, const char *dotted, mxi_entry *e) {
   params *p = ctx;
-  p->e = realloc(p->e, (size_t)(p->n + 1) * sizeof *p->e);
-  p->names = realloc(p->names, (size_t)(p->n + 1) * sizeof *p->names);
-  if (!p->e || !p->names) abort();
+  if (p->failed) return;
+  mxi_entry **es = realloc(p->e, (size_t)(p->n + 1) * sizeof *p->e);
+  if (es) p->e = es;
+  char **names = es ? realloc(p->names, (size_t)(p->n + 1) * sizeof *p->names) : NULL;
+  if (names) p->names = names;
+  char *name = names ? copy_str(dotted) : NULL;
+  if (!name) {
+    p->failed = true;
+    return;
+  }
   p->e[p->n] = e;
-  p->names[p->n] = strdup(dotted);
-  if (!p->names[p->n]) abort();
-  p->n++;
+  p->names[p->n++] = name;
 }
 
 static void free_params(params *p) {
@@ -116,30 +137,50 @@ static void free_params(params *p) {
 }
 
 /* Makes the state match the module's trainable parameters: kept by name (loaded or from earlier
- * steps), zeros for parameters seen for the first time. */
-static void align_state(mx_optimizer *o, const params *p) {
+ * steps), zeros for parameters seen for the first time. False when out of memory, the state
+ * unchanged. */
+static bool align_state(mx_optimizer *o, const params *p) {
   mx_array **m = calloc((size_t)(p->n ? p->n : 1), sizeof *m), **v = calloc((size_t)(p->n ? p->n : 1), sizeof *v);
   char **names = calloc((size_t)(p->n ? p->n : 1), sizeof *names);
-  if (!m || !v || !names) abort();
-  for (int i = 0; i < p->n; i++) {
-    names[i] = strdup(p->names[i]);
-    if (!names[i]) abort();
-    for (int j = 0; j < o->n; j++)
+  bool ok = m && v && names;
+  for (int i = 0; ok && i < p->n; i++) {
+    ok = (names[i] = copy_str(p->names[i])) != NULL;
+    for (int j = 0; ok && j < o->n; j++)
       if (o->names[j] && strcmp(o->names[j], p->names[i]) == 0) {
-        m[i] = o->m[j];
-        v[i] = o->v[j];
-        o->m[j] = o->v[j] = NULL;
+        m[i] = mx_retain(o->m[j]);
+        v[i] = mx_retain(o->v[j]);
         break;
       }
     mx_array *w = p->e[i]->value;
-    if (!m[i]) m[i] = mx_retain(mx_zeros_like(w));
-    if (!v[i]) v[i] = mx_retain(mx_zeros_like(w));
+    if (ok && !m[i]) m[i] = mx_retain(mx_zeros_like(w));
+    if (ok && !v[i]) v[i] = mx_retain(mx_zeros_like(w));
+    ok = ok && !mx_is_error(m[i]) && !mx_is_error(v[i]);
+  }
+  if (!ok) {
+    for (int i = 0; m && v && names && i < p->n; i++) {
+      mx_release(m[i]);
+      mx_release(v[i]);
+      free(names[i]);
+    }
+    free(m);
+    free(v);
+    free(names);
+    return false;
   }
   mxi_optim_clear_state(o);
   o->m = m;
   o->v = v;
   o->names = names;
   o->n = p->n;
+  return true;
+}
+
+/* *slot = x, moving the reference it holds. */
+static void replace(mx_array **slot, mx_array *x) {
+  if (*slot == x) return;
+  mx_retain(x);
+  mx_release(*slot);
+  *slot = x;
 }
 
 static mx_array *num(double x) { return mx_scalar(x); }
@@ -190,8 +231,13 @@ mx_status mx_optim_update(mx_optimizer *o, mx_module *mod, int n, mx_array *cons
     mxi_record_error("mx_optim_update: optimizer and module are required");
     return MX_ERROR;
   }
-  params p = {NULL, NULL, 0};
+  params p = {NULL, NULL, 0, false};
   mxi_module_walk(mod, MX_PARAMS_TRAINABLE, collect, &p);
+  if (p.failed) {
+    free_params(&p);
+    mxi_record_oom("optim_update", "listing the parameters");
+    return MX_ERROR;
+  }
   if (n != p.n) {
     char msg[200];
     snprintf(msg, sizeof msg, "mx_optim_update: %d gradients for %d trainable parameters", n, p.n);
@@ -213,34 +259,30 @@ mx_status mx_optim_update(mx_optimizer *o, mx_module *mod, int n, mx_array *cons
       return MX_ERROR;
     }
   }
-  align_state(o, &p);
+  mx_array **all = malloc((size_t)(3 * n + 1) * sizeof *all);
+  if (!all || !align_state(o, &p)) {
+    free(all);
+    free_params(&p);
+    mxi_record_oom("optim_update", "preparing the optimizer state");
+    return MX_ERROR;
+  }
   double lr = mx_optim_learning_rate(o);
   int64_t t = o->step + 1;
   mx_scope s = mx_scope_begin();
-  mx_array **all = malloc((size_t)(3 * n + 1) * sizeof *all);
-  if (!all) abort();
+  /* The new parameters and state are computed first and swapped in only once all of them
+   * evaluated: a failed step leaves the module and the optimizer as they were. */
   for (int i = 0; i < n; i++) {
     mx_array *m = o->m[i], *v = o->v[i];
-    mx_array *w = step_one(o, lr, t, p.e[i]->value, grads[i], &m, &v);
-    /* swap in the new arrays: the module and the optimizer hold them from now on */
-    mx_retain(w);
-    mx_release(p.e[i]->value);
-    p.e[i]->value = w;
-    if (m != o->m[i]) {
-      mx_retain(m);
-      mx_release(o->m[i]);
-      o->m[i] = m;
-    }
-    if (v != o->v[i]) {
-      mx_retain(v);
-      mx_release(o->v[i]);
-      o->v[i] = v;
-    }
-    all[3 * i] = w;
-    all[3 * i + 1] = o->m[i];
-    all[3 * i + 2] = o->v[i];
+    all[3 * i] = step_one(o, lr, t, p.e[i]->value, grads[i], &m, &v);
+    all[3 * i + 1] = m;
+    all[3 * i + 2] = v;
   }
   mx_status st = mx_eval_many(3 * n, all);
+  for (int i = 0; i < n && st == MX_OK; i++) { /* the module and the optimizer hold them now */
+    replace(&p.e[i]->value, all[3 * i]);
+    replace(&o->m[i], all[3 * i + 1]);
+    replace(&o->v[i], all[3 * i + 2]);
+  }
   free(all);
   mx_scope_end(s);
   free_params(&p);

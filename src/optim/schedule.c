@@ -18,7 +18,10 @@ struct mx_schedule {
 
 static mx_schedule *make(skind k, double a, double b, int64_t steps) {
   mx_schedule *s = calloc(1, sizeof *s);
-  if (!s) abort();
+  if (!s) {
+    mxi_record_oom("schedule", "making a schedule");
+    return NULL;
+  }
   s->kind = k;
   s->a = a;
   s->b = b;
@@ -60,10 +63,21 @@ mx_schedule *mx_schedule_join(int n, mx_schedule **schedules, const int64_t *bou
     return NULL;
   }
   mx_schedule *s = make(S_JOIN, 0, 0, 0);
+  if (s) {
+    s->parts = malloc((size_t)n * sizeof *s->parts);
+    s->bounds = malloc((size_t)(n > 1 ? n - 1 : 1) * sizeof *s->bounds);
+  }
+  if (!s || !s->parts || !s->bounds) { /* the parts go, as on the other errors */
+    if (s) {
+      mxi_record_oom("schedule_join", "joining the schedules");
+      free(s->parts);
+      free(s->bounds);
+      free(s);
+    }
+    for (int i = 0; i < n; i++) mx_schedule_free(schedules[i]);
+    return NULL;
+  }
   s->n = n;
-  s->parts = malloc((size_t)n * sizeof *s->parts);
-  s->bounds = malloc((size_t)(n > 1 ? n - 1 : 1) * sizeof *s->bounds);
-  if (!s->parts || !s->bounds) abort();
   for (int i = 0; i < n; i++) s->parts[i] = schedules[i];
   for (int i = 0; i < n - 1; i++) s->bounds[i] = boundaries[i];
   return s;

@@ -20,13 +20,12 @@ mx_status mx_optim_save(const mx_optimizer *o, const char *path) {
     return MX_ERROR;
   }
   mx_named_array *list = malloc((size_t)(2 * o->n + 1) * sizeof *list);
-  char **names = malloc((size_t)(2 * o->n + 1) * sizeof *names);
-  if (!list || !names) abort();
-  for (int i = 0; i < o->n; i++)
-    for (int j = 0; j < 2; j++) {
+  char **names = calloc((size_t)(2 * o->n + 1), sizeof *names);
+  bool ok = list && names;
+  for (int i = 0; ok && i < o->n; i++)
+    for (int j = 0; ok && j < 2; j++) {
       size_t len = strlen(o->names[i]) + 3;
-      names[2 * i + j] = malloc(len);
-      if (!names[2 * i + j]) abort();
+      if (!(ok = (names[2 * i + j] = malloc(len)) != NULL)) break;
       snprintf(names[2 * i + j], len, "%s.%c", o->names[i], j ? 'v' : 'm');
       list[2 * i + j].name = names[2 * i + j];
       list[2 * i + j].array = j ? o->v[i] : o->m[i];
@@ -34,8 +33,10 @@ mx_status mx_optim_save(const mx_optimizer *o, const char *path) {
   char step[32];
   snprintf(step, sizeof step, "%" PRId64, o->step);
   const char *keys[3] = {"format", "optimizer", "step"}, *values[3] = {"mx-optimizer", kind_name(o->kind), step};
-  mx_status st = mx_save_safetensors(path, 2 * o->n, list, 3, keys, values);
-  for (int i = 0; i < 2 * o->n; i++) free(names[i]);
+  mx_status st = MX_ERROR;
+  if (ok) st = mx_save_safetensors(path, 2 * o->n, list, 3, keys, values);
+  else mxi_record_oom("optim_save", "naming the state arrays");
+  for (int i = 0; names && i < 2 * o->n; i++) free(names[i]);
   free(names);
   free(list);
   return st;
@@ -70,18 +71,28 @@ mx_status mx_optim_load(mx_optimizer *o, const char *path) {
   int pairs = n / 2;
   char **names = calloc((size_t)(pairs ? pairs : 1), sizeof *names);
   mx_array **m = calloc((size_t)(pairs ? pairs : 1), sizeof *m), **v = calloc((size_t)(pairs ? pairs : 1), sizeof *v);
-  if (!names || !m || !v) abort();
   int k = 0;
   mx_status st = MX_OK;
+  if (!names || !m || !v) {
+    mxi_record_oom("optim_load", "reading the state");
+    st = MX_ERROR;
+  }
   for (int i = 0; i < n && st == MX_OK; i++) {
     const char *nm = mx_tensors_name(t, i);
     size_t len = strlen(nm);
     if (len < 3 || nm[len - 2] != '.' || nm[len - 1] != 'm') continue;
-    char *base = strndup(nm, len - 2);
+    char *base = malloc(len - 1);
+    if (!base) {
+      mxi_record_oom("optim_load", "reading the state");
+      st = MX_ERROR;
+      break;
+    }
+    memcpy(base, nm, len - 2);
+    base[len - 2] = 0;
     char vname[1024];
     snprintf(vname, sizeof vname, "%s.v", base);
     mx_array *vv = mx_tensors_get(t, vname);
-    if (!base || !vv || k == pairs) {
+    if (!vv || k == pairs) {
       free(base);
       snprintf(msg, sizeof msg, "mx_optim_load: %s: \"%s\" has no matching \".v\" array", path, nm);
       mxi_record_error(msg);
@@ -99,7 +110,7 @@ mx_status mx_optim_load(mx_optimizer *o, const char *path) {
     st = MX_ERROR;
   }
   if (st != MX_OK) {
-    for (int i = 0; i < k; i++) {
+    for (int i = 0; names && m && v && i < k; i++) {
       free(names[i]);
       mx_release(m[i]);
       mx_release(v[i]);
