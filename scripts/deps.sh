@@ -27,3 +27,11 @@ if ! python3 -c "import numpy, safetensors, gguf" 2>/dev/null; then
   python3 -m pip install -q numpy safetensors gguf 2>/dev/null ||
     python3 -m pip install -q --break-system-packages numpy safetensors gguf
 fi
+
+# MLX (CPU wheel) for tests/test_quant_mlx.sh: mx's quantization must reproduce MLX's bytes.
+if ! python3 -c "import mlx.core" 2>/dev/null; then
+  echo "deps: installing mlx[cpu] (pip)"
+  python3 -m pip install -q "mlx[cpu]" 2>/dev/null ||
+    python3 -m pip install -q --break-system-packages "mlx[cpu]" ||
+    echo "deps: mlx[cpu] did not install here; test_quant_mlx will fail saying so"
+fi

@@ -27,6 +27,7 @@ __attribute__((constructor)) static void mx_library_init(void) {
   mxi_register_nn(t);
   mxi_register_conv(t);
   mxi_register_random(t);
+  mxi_register_quant(t);
   mxi_register_transforms(t);
   mxi_register_backend(mxi_cpu_backend_init());
 #ifdef MX_HAVE_CUDA

@@ -238,6 +238,15 @@ TEST(safetensors_accepts_what_the_reference_accepts) {
   CHECK(mx_item_f32(mx_tensors_get(t, "t")) == 2.0f);
   CHECK_INT(mx_array_size(mx_tensors_get(t, "e")), 0);
   mx_tensors_free(t);
+  /* "__metadata__": null, as MLX's writer puts it (the reference reads it as no metadata) */
+  p = st_file("null_meta.st", "{\"__metadata__\":null,\"t\":" INFO("F32", "[1]", "0", "4") "}", data + 4, 4);
+  t = mx_load_safetensors(p);
+  if (!CHECK(t)) return;
+  CHECK_INT(mx_tensors_metadata_count(t), 0);
+  CHECK(mx_item_f32(mx_tensors_get(t, "t")) == 2.0f);
+  mx_tensors_free(t);
+  expect_st_error("{\"__metadata__\":nul,\"t\":" INFO("F32", "[1]", "0", "4") "}", data + 4, 4, "invalid header");
+  expect_st_error("{\"__metadata__\":5,\"t\":" INFO("F32", "[1]", "0", "4") "}", data + 4, 4, "invalid header");
 }
 
 TEST(safetensors_save_rejects_bad_inputs) {

@@ -14,7 +14,7 @@ static bool never_float(mx_prim p) {
     case MX_PRIM_BITWISE_AND: case MX_PRIM_BITWISE_OR: case MX_PRIM_BITWISE_XOR:
     case MX_PRIM_LEFT_SHIFT: case MX_PRIM_RIGHT_SHIFT: case MX_PRIM_ALL: case MX_PRIM_ANY:
     case MX_PRIM_ARGMAX: case MX_PRIM_ARGMIN: case MX_PRIM_ARGSORT: case MX_PRIM_ARGPARTITION:
-    case MX_PRIM_RANDOM_BITS:
+    case MX_PRIM_RANDOM_BITS: case MX_PRIM_QUANT_PACK: case MX_PRIM_QUANT_UNPACK:
       return true;
     default:
       return false;

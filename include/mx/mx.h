@@ -11,6 +11,7 @@
 #include "io.h"
 #include "nn.h"
 #include "optim.h"
+#include "quant.h"
 
 #define MX_VERSION_MAJOR 0
 #define MX_VERSION_MINOR 1

@@ -106,6 +106,12 @@ typedef union mx_params {
     int groups;
     int64_t size[3];
   } conv_grad;
+  /* QUANT_PACK, QUANT_UNPACK, QUANTIZED_MATMUL (include/mx/quant.h): the layout of the packed
+   * weights, and for the product whether the weight is used transposed */
+  struct {
+    int bits, group_size;
+    bool transpose;
+  } quant;
   /* CUSTOM_OUT: the shared record of one custom_vjp call (src/transforms/custom.c) */
   struct {
     struct mxi_custom_group *group;

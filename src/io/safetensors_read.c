@@ -108,9 +108,10 @@ static bool parse_info(st_parse *sp, st_info *ti) {
   return true;
 }
 
-/* "__metadata__": {"key": "value", ...} */
+/* "__metadata__": {"key": "value", ...}, or null (MLX's writer: no metadata) */
 static bool parse_metadata(st_parse *sp) {
   mxi_json *j = &sp->j;
+  if (mxi_json_peek(j, 'n')) return mxi_json_skip(j); /* validated: only the literal null */
   if (!mxi_json_expect(j, '{')) return false;
   bool first = true;
   char *key;

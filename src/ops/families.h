@@ -19,5 +19,6 @@ void mxi_register_nn(mx_prim_info *t);
 void mxi_register_conv(mx_prim_info *t);
 void mxi_register_conv_grad(mx_prim_info *t); /* called by mxi_register_conv */
 void mxi_register_random(mx_prim_info *t);
+void mxi_register_quant(mx_prim_info *t);
 
 #endif

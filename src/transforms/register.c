@@ -15,4 +15,5 @@ void mxi_register_transforms(mx_prim_info *t) {
   mxi_rules_conv(t);
   mxi_rules_nn(t);
   mxi_rules_random(t);
+  mxi_rules_quant(t);
 }

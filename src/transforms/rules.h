@@ -43,5 +43,6 @@ void mxi_rules_linalg(mx_prim_info *t);
 void mxi_rules_conv(mx_prim_info *t);
 void mxi_rules_nn(mx_prim_info *t);
 void mxi_rules_random(mx_prim_info *t);
+void mxi_rules_quant(mx_prim_info *t);
 
 #endif

@@ -42,5 +42,6 @@ mx_backend *mxi_cpu_backend_init(void) {
   mxi_cpu_register_nn(k);
   mxi_cpu_register_conv(k);
   mxi_cpu_register_random(k);
+  mxi_cpu_register_quant(k);
   return &cpu_backend;
 }

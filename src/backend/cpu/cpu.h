@@ -50,5 +50,6 @@ void mxi_cpu_register_nn(mx_kernel_fn *k);
 void mxi_cpu_register_conv(mx_kernel_fn *k);
 void mxi_cpu_register_conv_grad(mx_kernel_fn *k); /* called by mxi_cpu_register_conv */
 void mxi_cpu_register_random(mx_kernel_fn *k);
+void mxi_cpu_register_quant(mx_kernel_fn *k);
 
 #endif
