@@ -375,3 +375,23 @@ TEST(public_error_helpers_fail_like_ops) {
   CHECK_INT(handler_calls, 4); /* two new errors, two NULL-input errors; propagation adds none */
   mx_clear_error();
 }
+
+/* The CPU thread count can be changed at run time; results do not depend on it. */
+TEST(thread_count_setter) {
+  int before = mx_num_threads();
+  CHECK(before >= 1);
+  mx_array *x = mx_random_uniform(mx_random_key(3), MX_SHAPE(1000, 1000), 0, 1, MX_FLOAT32);
+  double want = mx_item_f64(mx_sum(mx_astype(x, MX_FLOAT64), MX_ALL_AXES, false));
+  for (int n = 1; n <= 4; n++) {
+    CHECK(mx_set_num_threads(n) == MX_OK);
+    CHECK_INT(mx_num_threads(), n);
+    CHECK_CLOSE(mx_item_f64(mx_sum(mx_exp(mx_log(x)), MX_ALL_AXES, false)), want, 1e-5, 0);
+  }
+  CHECK(mx_set_num_threads(0) == MX_ERROR);
+  CHECK(mx_last_error() && strstr(mx_last_error(), "mx_set_num_threads: the thread count must be in [1, 64] (got 0)"));
+  mx_clear_error();
+  CHECK(mx_set_num_threads(65) == MX_ERROR);
+  CHECK_INT(mx_num_threads(), 4); /* unchanged */
+  mx_clear_error();
+  CHECK(mx_set_num_threads(before) == MX_OK);
+}

@@ -30,6 +30,12 @@ bool mx_device_equal(mx_device a, mx_device b);
 /* Writes e.g. "cpu" or "cuda:0 (NVIDIA H100 80GB HBM3, 79.1 GiB, sm_90)" into buf. */
 void mx_device_describe(mx_device d, char *buf, size_t len);
 
+/* CPU threads that run one kernel (the caller included): initially MX_NUM_THREADS or the
+ * number of online cores (at most 64). Takes effect from the next kernel; safe to call while
+ * other threads evaluate. An n outside [1, 64] is an error and changes nothing. */
+mx_status mx_set_num_threads(int n);
+int mx_num_threads(void);
+
 /* The stream new ops are recorded on, per thread; initially the default device's stream 0. */
 mx_stream mx_default_stream(void);
 void mx_set_default_stream(mx_stream s);

@@ -3,7 +3,8 @@
  * that has not woken up yet (on a busy machine that worker may not run for milliseconds). Workers
  * spin briefly before sleeping so that back-to-back kernels do not pay a wake-up each. A job is
  * published and copied under one mutex (ThreadSanitizer-clean). Nested calls run serially.
- * MX_NUM_THREADS overrides the thread count. */
+ * MX_NUM_THREADS sets the initial thread count, mx_set_num_threads changes it: workers are
+ * never destroyed, those numbered past the active count just take no chunks. */
 #include <pthread.h>
 #include <sched.h>
 #include <stdatomic.h>
@@ -15,6 +16,8 @@
 #define MAX_THREADS 64
 #define SPIN_ROUNDS 4000 /* a few tens of microseconds: covers the gap between kernels */
 
+#include "mx/device.h"
+
 typedef struct job {
   void (*fn)(void *ctx, int64_t lo, int64_t hi);
   void *ctx;
@@ -22,7 +25,8 @@ typedef struct job {
 } job;
 
 static struct {
-  int nthreads;
+  int created;        /* threads that exist: the caller's (index 0) and the workers */
+  _Atomic int active; /* threads that take part in a loop (mx_set_num_threads) */
   pthread_mutex_t mu;
   pthread_cond_t wake;
   job job;
@@ -62,7 +66,7 @@ static void run_chunks(const job *j, uint32_t gen) {
 }
 
 static void *worker(void *arg) {
-  (void)arg;
+  int index = (int)(intptr_t)arg;
   in_worker = true;
   uint32_t seen = 0;
   for (;;) {
@@ -87,9 +91,24 @@ static void *worker(void *arg) {
     job j = pool.job;
     pthread_mutex_unlock(&pool.mu);
     seen = g;
-    run_chunks(&j, g);
+    if (index < atomic_load_explicit(&pool.active, memory_order_relaxed)) run_chunks(&j, g);
   }
   return NULL;
+}
+
+/* Creates workers until n threads exist (or creation fails); returns how many exist. */
+static int grow(int n) {
+  while (pool.created < n) {
+    pthread_t t;
+    pthread_attr_t attr;
+    pthread_attr_init(&attr);
+    pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+    int rc = pthread_create(&t, &attr, worker, (void *)(intptr_t)pool.created);
+    pthread_attr_destroy(&attr);
+    if (rc != 0) break; /* run with the workers we have */
+    pool.created++;
+  }
+  return pool.created;
 }
 
 static void start(void) {
@@ -98,27 +117,37 @@ static void start(void) {
   if (env && atoi(env) > 0) n = atoi(env);
   if (n < 1) n = 1;
   if (n > MAX_THREADS) n = MAX_THREADS;
-  pool.nthreads = (int)n;
   pthread_mutex_init(&pool.mu, NULL);
   pthread_mutex_init(&pool.call_mu, NULL);
   pthread_cond_init(&pool.wake, NULL);
-  for (int i = 0; i < pool.nthreads - 1; i++) {
-    pthread_t t;
-    pthread_attr_t attr;
-    pthread_attr_init(&attr);
-    pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-    int rc = pthread_create(&t, &attr, worker, NULL);
-    pthread_attr_destroy(&attr);
-    if (rc != 0) {
-      pool.nthreads = i + 1; /* run with the workers we have */
-      break;
-    }
-  }
+  pool.created = 1;
+  atomic_store(&pool.active, grow((int)n));
 }
 
 int mxi_num_threads(void) {
   pthread_once(&once, start);
-  return pool.nthreads;
+  return atomic_load_explicit(&pool.active, memory_order_relaxed);
+}
+
+int mx_num_threads(void) { return mxi_num_threads(); }
+
+mx_status mx_set_num_threads(int n) {
+  if (n < 1 || n > MAX_THREADS) {
+    mx_error_report("mx_set_num_threads: the thread count must be in [1, %d] (got %d)",
+                         MAX_THREADS, n);
+    return MX_ERROR;
+  }
+  pthread_once(&once, start);
+  /* not while a loop runs: the active count is read once per loop */
+  pthread_mutex_lock(&pool.call_mu);
+  int have = grow(n);
+  atomic_store(&pool.active, have < n ? have : n);
+  pthread_mutex_unlock(&pool.call_mu);
+  if (have < n) {
+    mx_error_report("mx_set_num_threads: could only start %d of %d threads", have, n);
+    return MX_ERROR;
+  }
+  return MX_OK;
 }
 
 void mxi_parallel_for(int64_t n, int64_t grain, void (*fn)(void *ctx, int64_t lo, int64_t hi),
