@@ -10,6 +10,7 @@
 
 #include "../idx.h"
 #include "../plot_svg.h"
+#include "../transfers.h"
 #include "model.h"
 
 typedef struct opts {
@@ -130,6 +131,7 @@ int main(int argc, char **argv) {
     printf("\n  test accuracy after epoch %d: %.2f%%\n", e + 1, 100 * test_accuracy(model, test_x, test_y));
   }
   printf("trained in %.1f s\n", now() - t_start);
+  print_transfers(total);
 
   mx_module_train(model, false);
   snprintf(path, sizeof path, "%s/model.safetensors", o.out);

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "../transfers.h"
 #include "model.h"
 
 typedef struct corpus {
@@ -175,6 +176,7 @@ int main(int argc, char **argv) {
     mx_scope_end(sc);
   }
   printf("\nfinal average loss %.4f nats/char vs unigram entropy %.4f\n", avg, c.unigram_entropy);
+  print_transfers(steps);
   char path[1024];
   snprintf(path, sizeof path, "%s/gpt.safetensors", out);
   if (mx_module_save(m, path) != MX_OK) {
