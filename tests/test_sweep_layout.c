@@ -265,11 +265,58 @@ TEST(sweep_layout) {
   }
 }
 
-/* astype: every (source, destination) pair with the documented conversion rules */
+/* astype: every (source, destination) pair with the documented conversion rules, through
+ * sweep_case_run so that the parity sweep compares each pair too */
+typedef struct astype_case {
+  ref_array *in;
+  mx_dtype d;
+} astype_case;
+
+static mx_array *b_astype(const void *p) {
+  const astype_case *c = p;
+  return mx_astype(ref_to_mx(c->in), c->d);
+}
+
+static ref_array *r_astype(const void *p) {
+  const astype_case *c = p;
+  const ref_array *in = c->in;
+  mx_dtype s = in->dtype, d = c->d;
+  ref_array *want = ref_new_shape(MX_SHAPE(4, 50), d);
+  for (int64_t i = 0; i < in->size; i++) {
+    double re = in->re[i], im = in->im ? in->im[i] : 0;
+    if (d == MX_BOOL) {
+      want->re[i] = re != 0 || im != 0;
+    } else if (d == MX_COMPLEX64) {
+      want->re[i] = re;
+      want->im[i] = im;
+    } else if (mx_dtype_is_integer(d) && (in->iv || mx_dtype_is_integer(s) || s == MX_BOOL)) {
+      int64_t v = in->iv ? in->iv[i] : (int64_t)re; /* integer -> integer wraps */
+      int bits = (int)mx_dtype_size(d) * 8;
+      uint64_t m = bits == 64 ? (uint64_t)v : ((uint64_t)v & ((1ull << bits) - 1));
+      bool neg = mx_dtype_is_signed(d) && bits < 64 && (m >> (bits - 1));
+      int64_t w = neg ? (int64_t)(m | ~((1ull << bits) - 1)) : (int64_t)m;
+      want->re[i] = mx_dtype_is_signed(d) ? (double)w : (double)(uint64_t)w;
+      if (want->iv) want->iv[i] = w;
+      want->exact = want->iv != NULL;
+    } else {
+      unsigned char buf[16]; /* floats -> anything: convert.h saturating rules */
+      mxi_store_f64(buf, d, re);
+      want->re[i] = mxi_load_f64(buf, d);
+      if (want->iv) {
+        memcpy(&want->iv[i], buf, 8);
+        want->exact = true;
+      }
+      if (mx_dtype_is_integer(s) && want->iv) { /* 64-bit sources exact */
+        want->iv[i] = mx_dtype_is_signed(d) ? mxi_sat_int64_t(re) : (int64_t)mxi_sat_uint64_t(re);
+      }
+    }
+  }
+  return want;
+}
+
 TEST(sweep_astype_all_pairs) {
   for (int s = 0; s < MX_NUM_DTYPES; s++) {
     for (int d = 0; d < MX_NUM_DTYPES; d++) {
-      mx_scope scope = mx_scope_begin();
       ref_array *in = ref_new_shape(MX_SHAPE(4, 50), (mx_dtype)s);
       ref_fill(in, mx_dtype_is_integer((mx_dtype)s) ? DOM_INT_EDGE : DOM_ANY, (uint64_t)(s * 31 + d));
       /* make some float values large enough to saturate every integer type */
@@ -279,43 +326,11 @@ TEST(sweep_astype_all_pairs) {
           mxi_store_f64(b, (mx_dtype)s, (i % 2 ? -1 : 1) * 3e19);
           in->re[i] = mxi_load_f64(b, (mx_dtype)s);
         }
-      mx_array *x = mx_astype(ref_to_mx(in), (mx_dtype)d);
-      ref_array *want = ref_new_shape(MX_SHAPE(4, 50), (mx_dtype)d);
-      for (int64_t i = 0; i < in->size; i++) {
-        double re = in->re[i], im = in->im ? in->im[i] : 0;
-        if (d == MX_BOOL) {
-          want->re[i] = re != 0 || im != 0;
-        } else if (d == MX_COMPLEX64) {
-          want->re[i] = re;
-          want->im[i] = im;
-        } else if (mx_dtype_is_integer((mx_dtype)d) && (in->iv || mx_dtype_is_integer((mx_dtype)s) || s == MX_BOOL)) {
-          int64_t v = in->iv ? in->iv[i] : (int64_t)re; /* integer -> integer wraps */
-          int bits = (int)mx_dtype_size((mx_dtype)d) * 8;
-          uint64_t m = bits == 64 ? (uint64_t)v : ((uint64_t)v & ((1ull << bits) - 1));
-          bool neg = mx_dtype_is_signed((mx_dtype)d) && bits < 64 && (m >> (bits - 1));
-          int64_t w = neg ? (int64_t)(m | ~((1ull << bits) - 1)) : (int64_t)m;
-          want->re[i] = mx_dtype_is_signed((mx_dtype)d) ? (double)w : (double)(uint64_t)w;
-          if (want->iv) want->iv[i] = w;
-          want->exact = want->iv != NULL;
-        } else {
-          unsigned char buf[16]; /* floats -> anything: convert.h saturating rules */
-          mxi_store_f64(buf, (mx_dtype)d, re);
-          want->re[i] = mxi_load_f64(buf, (mx_dtype)d);
-          if (want->iv) {
-            memcpy(&want->iv[i], buf, 8);
-            want->exact = true;
-          }
-          if (mx_dtype_is_integer((mx_dtype)s) && want->iv) { /* 64-bit sources exact */
-            want->iv[i] = mx_dtype_is_signed((mx_dtype)d) ? mxi_sat_int64_t(re) : (int64_t)mxi_sat_uint64_t(re);
-          }
-        }
-      }
+      astype_case c = {in, (mx_dtype)d};
       char label[64];
       snprintf(label, sizeof label, "astype(%s -> %s)", mx_dtype_name((mx_dtype)s), mx_dtype_name((mx_dtype)d));
-      ref_check(x, want, 1, label);
+      sweep_case_run(&(sweep_case){.label = label, .build = b_astype, .ref = r_astype, .ctx = &c});
       ref_free(in);
-      ref_free(want);
-      mx_scope_end(scope);
     }
   }
 }
