@@ -156,6 +156,11 @@ void mxi_host_clear_cache(void);
 
 /* ---- small helpers (shape.c) ---- */
 int64_t mxi_shape_size(int ndim, const int64_t *shape);
+/* Whether an array of this shape can exist: ndim in [0, MX_MAX_DIMS], no negative dimension,
+ * and the product of the nonzero dimensions (which bounds the size and every row-major stride)
+ * below 2^56, so that byte sizes and strides fit in int64 for every dtype. On failure writes
+ * "negative dimension in shape (..)" or "shape (..) is too large" into err. */
+bool mxi_shape_fits(int ndim, const int64_t *shape, char *err, size_t errlen);
 /* Normalizes axis for an ndim-array; false if out of range. */
 bool mxi_norm_axis(int axis, int ndim, int *out);
 /* Broadcast shape of two shapes; false if incompatible. */

@@ -13,23 +13,9 @@ static mx_array *new_leaf(const char *op, mx_shape shape, mx_dtype dtype, size_t
   if (!mx_dtype_is_valid(dtype)) {
     return mxi_error(op, "invalid dtype %d", (int)dtype);
   }
-  if (shape.ndim < 0 || shape.ndim > MX_MAX_DIMS) {
-    return mxi_error(op, "ndim %d out of range [0, %d]", shape.ndim, MX_MAX_DIMS);
-  }
-  uint64_t size = 1, extent = 1; /* extent: the product of the nonzero dims (strides use it) */
-  for (int i = 0; i < shape.ndim; i++) {
-    char s[MXI_SHAPE_STR_LEN];
-    if (shape.dims[i] < 0) {
-      return mxi_error(op, "negative dimension in shape %s",
-                       mxi_shape_str(s, sizeof s, shape.ndim, shape.dims));
-    }
-    if (shape.dims[i] && extent > (UINT64_MAX >> 8) / (uint64_t)shape.dims[i]) {
-      return mxi_error(op, "shape %s is too large",
-                       mxi_shape_str(s, sizeof s, shape.ndim, shape.dims));
-    }
-    size *= (uint64_t)shape.dims[i];
-    if (shape.dims[i]) extent *= (uint64_t)shape.dims[i];
-  }
+  char err[MXI_SHAPE_STR_LEN + 64];
+  if (!mxi_shape_fits(shape.ndim, shape.dims, err, sizeof err)) return mxi_error(op, "%s", err);
+  uint64_t size = (uint64_t)mxi_shape_size(shape.ndim, shape.dims);
   mx_array *a = mxi_array_alloc(0);
   if (!a) return mxi_oom(op, "allocating an array");
   a->dtype = (uint8_t)dtype;

@@ -16,6 +16,18 @@ mx_prim_info mxi_prims[MX_NUM_PRIMS] = {
 #undef X
 };
 
+/* The error for an output shape no array can have, naming the inputs' shapes (the first few). */
+static mx_array *shape_error(const char *op, const char *why, int n, mx_array *const *in) {
+  char msg[600], s[MXI_SHAPE_STR_LEN];
+  int k = snprintf(msg, sizeof msg, "%s", why);
+  for (int i = 0; i < n && i < 4 && k < (int)sizeof msg; i++)
+    k += snprintf(msg + k, sizeof msg - (size_t)k, "%s%s", i ? ", " : n > 1 ? " (inputs " : " (input ",
+                  mxi_shape_str(s, sizeof s, in[i]->ndim, in[i]->shape));
+  if (n > 4 && k < (int)sizeof msg) k += snprintf(msg + k, sizeof msg - (size_t)k, ", ... %d in all", n);
+  if (n > 0 && k < (int)sizeof msg) snprintf(msg + k, sizeof msg - (size_t)k, ")");
+  return mxi_error(op, "result %s", msg);
+}
+
 mx_array *mxi_apply(mx_prim prim, int n, mx_array *const *in, const mx_params *p) {
   const mx_prim_info *info = &mxi_prims[prim];
   mx_array *bad = mxi_check_inputs(info->name, n, in);
@@ -28,6 +40,8 @@ mx_array *mxi_apply(mx_prim prim, int n, mx_array *const *in, const mx_params *p
   if (!info->infer) return mxi_error(info->name, "primitive has no shape rule (internal)");
   if (!info->infer(prim, in, n, p, &ndim, shape, &dtype, err, sizeof err))
     return mxi_error(info->name, "%s", err);
+  /* the one check of every node's element count: shape rules may have wrapped */
+  if (!mxi_shape_fits(ndim, shape, err, sizeof err)) return shape_error(info->name, err, n, in);
 
   mx_params *params = NULL;
   if (p && !(params = malloc(sizeof *p))) return mxi_oom(info->name, "building its graph node");

@@ -1,5 +1,28 @@
 /* shape.c — shape arithmetic: sizes, axis normalization, broadcasting. */
+#include <stdio.h>
+
 #include "internal.h"
+
+bool mxi_shape_fits(int ndim, const int64_t *shape, char *err, size_t errlen) {
+  if (ndim < 0 || ndim > MX_MAX_DIMS) {
+    snprintf(err, errlen, "ndim %d out of range [0, %d]", ndim, MX_MAX_DIMS);
+    return false;
+  }
+  char s[MXI_SHAPE_STR_LEN];
+  uint64_t extent = 1; /* the product of the nonzero dims, checked before each step */
+  for (int i = 0; i < ndim; i++) {
+    if (shape[i] < 0) {
+      snprintf(err, errlen, "negative dimension in shape %s", mxi_shape_str(s, sizeof s, ndim, shape));
+      return false;
+    }
+    if (shape[i] && extent > (UINT64_MAX >> 8) / (uint64_t)shape[i]) {
+      snprintf(err, errlen, "shape %s is too large", mxi_shape_str(s, sizeof s, ndim, shape));
+      return false;
+    }
+    if (shape[i]) extent *= (uint64_t)shape[i];
+  }
+  return true;
+}
 
 int64_t mxi_shape_size(int ndim, const int64_t *shape) {
   int64_t s = 1;

@@ -6,7 +6,7 @@
 #include "mx/nn.h"
 
 static void fans(mx_shape s, double *fan_in, double *fan_out) {
-  if (s.ndim < 2) {
+  if (s.ndim < 2 || s.ndim > MX_MAX_DIMS) { /* a bad ndim: the random op reports it */
     *fan_in = *fan_out = s.ndim ? (double)s.dims[0] : 1;
     return;
   }

@@ -82,20 +82,25 @@ void mxi_register_creation(mx_prim_info *t) {
   t[MX_PRIM_TRI].infer = infer_eye;
 }
 
-mx_array *mx_full_array(mx_shape shape, mx_array *value) {
-  MXI_CHECK("full", value);
+/* FULL of shape, its errors named after op (zeros and ones are public ops of their own) */
+static mx_array *full_node(const char *op, mx_shape shape, mx_array *value) {
+  MXI_CHECK(op, value);
+  char err[MXI_SHAPE_STR_LEN + 64];
+  if (!mxi_shape_fits(shape.ndim, shape.dims, err, sizeof err)) /* before dims is copied */
+    return mxi_error(op, "%s", err);
   mx_params p = mxi_shape_params(shape.ndim, shape.dims);
-  if (shape.ndim < 0 || shape.ndim > MX_MAX_DIMS)
-    return mxi_error("full", "ndim %d out of range [0, %d]", shape.ndim, MX_MAX_DIMS);
   return mxi_apply(MX_PRIM_FULL, 1, &value, &p);
 }
 
-mx_array *mx_full(mx_shape shape, double value, mx_dtype dtype) {
-  if (!mx_dtype_is_valid(dtype)) return mxi_error("full", "invalid dtype %d", (int)dtype);
-  return mx_full_array(shape, mx_scalar_typed(value, dtype));
+static mx_array *full_of(const char *op, mx_shape shape, double value, mx_dtype dtype) {
+  if (!mx_dtype_is_valid(dtype)) return mxi_error(op, "invalid dtype %d", (int)dtype);
+  return full_node(op, shape, mx_scalar_typed(value, dtype));
 }
-mx_array *mx_zeros(mx_shape shape, mx_dtype dtype) { return mx_full(shape, 0, dtype); }
-mx_array *mx_ones(mx_shape shape, mx_dtype dtype) { return mx_full(shape, 1, dtype); }
+
+mx_array *mx_full_array(mx_shape shape, mx_array *value) { return full_node("full", shape, value); }
+mx_array *mx_full(mx_shape shape, double value, mx_dtype dtype) { return full_of("full", shape, value, dtype); }
+mx_array *mx_zeros(mx_shape shape, mx_dtype dtype) { return full_of("zeros", shape, 0, dtype); }
+mx_array *mx_ones(mx_shape shape, mx_dtype dtype) { return full_of("ones", shape, 1, dtype); }
 
 mx_array *mx_zeros_like(mx_array *a) {
   MXI_CHECK("zeros_like", a);

@@ -33,7 +33,10 @@ static bool infer_concat(mx_prim prim, mx_array *const *in, int n, const mx_para
                mx_dtype_name((mx_dtype)a0->dtype));
       return false;
     }
-    shape[ax] += a->shape[ax];
+    if (__builtin_add_overflow(shape[ax], a->shape[ax], &shape[ax])) {
+      snprintf(err, errlen, "the concatenated axis %d overflows int64 at array %d", ax, k);
+      return false;
+    }
   }
   *dtype = (mx_dtype)a0->dtype;
   return true;

@@ -199,8 +199,10 @@ mx_array *mx_reshape(mx_array *a, mx_shape shape) {
       return mxi_error("reshape", "invalid shape %s for an array of shape %s",
                        mxi_shape_str(s1, sizeof s1, shape.ndim, shape.dims),
                        mxi_shape_str(s2, sizeof s2, a->ndim, a->shape));
-    } else {
-      known *= shape.dims[i];
+    } else if (__builtin_mul_overflow(known, shape.dims[i], &known)) {
+      return mxi_error("reshape", "result shape %s is too large (input %s)",
+                       mxi_shape_str(s1, sizeof s1, shape.ndim, shape.dims),
+                       mxi_shape_str(s2, sizeof s2, a->ndim, a->shape));
     }
   }
   if (infer >= 0) {
@@ -249,8 +251,8 @@ mx_array *mx_unflatten(mx_array *a, int axis, mx_shape shape) {
   for (int i = 0; i < shape.ndim; i++) {
     if (shape.dims[i] == -1 && infer < 0)
       infer = i;
-    else
-      known *= shape.dims[i];
+    else if (__builtin_mul_overflow(known, shape.dims[i], &known))
+      known = -1; /* no axis length matches: reshape reports the shapes */
   }
   if (infer >= 0 && known > 0 && a->shape[ax] % known == 0) shape.dims[infer] = a->shape[ax] / known;
   mx_shape r = {.ndim = 0};

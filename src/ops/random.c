@@ -25,24 +25,6 @@ static void key_msg(const mx_array *k, char *err, size_t errlen) {
            mx_dtype_name((mx_dtype)k->dtype), mxi_shape_str(s, sizeof s, k->ndim, k->shape));
 }
 
-/* Valid dims, and a size that leaves room for byte counts. */
-static bool shape_ok(int ndim, const int64_t *dims, char *err, size_t errlen) {
-  if (ndim < 0 || ndim > MX_MAX_DIMS) {
-    snprintf(err, errlen, "ndim %d out of range [0, %d]", ndim, MX_MAX_DIMS);
-    return false;
-  }
-  uint64_t size = 1;
-  for (int i = 0; i < ndim; i++) {
-    char s[MXI_SHAPE_STR_LEN];
-    if (dims[i] < 0 || (dims[i] && size > (UINT64_MAX >> 8) / (uint64_t)dims[i])) {
-      snprintf(err, errlen, "invalid shape %s", mxi_shape_str(s, sizeof s, ndim, dims));
-      return false;
-    }
-    size *= (uint64_t)dims[i];
-  }
-  return true;
-}
-
 static bool infer_bits(mx_prim prim, mx_array *const *in, int n, const mx_params *p, int *ndim,
                        int64_t *shape, mx_dtype *dtype, char *err, size_t errlen) {
   (void)prim;
@@ -51,7 +33,7 @@ static bool infer_bits(mx_prim prim, mx_array *const *in, int n, const mx_params
     key_msg(in[0], err, errlen);
     return false;
   }
-  if (!shape_ok(p->shape.ndim, p->shape.dims, err, errlen)) return false;
+  if (!mxi_shape_fits(p->shape.ndim, p->shape.dims, err, errlen)) return false;
   *ndim = p->shape.ndim;
   memcpy(shape, p->shape.dims, sizeof(int64_t) * (size_t)*ndim);
   *dtype = MX_UINT32;
@@ -72,7 +54,7 @@ static bool infer_permutation(mx_prim prim, mx_array *const *in, int n, const mx
     return false;
   }
   if (n == 1) {
-    if (p->shape.ndim != 1 || !shape_ok(1, p->shape.dims, err, errlen)) {
+    if (p->shape.ndim != 1 || !mxi_shape_fits(1, p->shape.dims, err, errlen)) {
       if (p->shape.ndim != 1) snprintf(err, errlen, "expected a 1-d shape (internal)");
       return false;
     }
@@ -156,7 +138,7 @@ static mx_array *get_key(const char *op, mx_array *key) {
 
 static mx_array *check_shape(const char *op, mx_shape shape) {
   char err[200];
-  if (!shape_ok(shape.ndim, shape.dims, err, sizeof err)) return mxi_error(op, "%s", err);
+  if (!mxi_shape_fits(shape.ndim, shape.dims, err, sizeof err)) return mxi_error(op, "%s", err);
   return NULL;
 }
 
