@@ -146,22 +146,23 @@ static void run_node(mx_array *a, mx_backend *backend) {
   }
 }
 
-/* Flags inputs of a whose buffer it may take: their last use is a and nobody else holds them. */
+/* Counts a's uses of its inputs off their pending counts, then flags those whose buffer a may
+ * take: a is their last use (pending reached 0) and nobody else holds them. Two passes over the
+ * inputs, so a node with n inputs costs O(n) even when inputs repeat. */
 static void mark_donors(mx_array *a) {
+  for (int i = 0; i < a->nin; i++) a->in[i]->pending--;
   for (int i = 0; i < a->nin; i++) {
     mx_array *x = a->in[i];
-    if (!x->buf || x->buf->refcount != 1 || !freeable(x)) continue;
-    int count = 0;
-    for (int j = 0; j < a->nin; j++) count += a->in[j] == x;
-    if (x->pending == count) x->scratch |= MXI_SCR_DONATE;
+    if (x->pending == 0 && x->buf && x->buf->refcount == 1 && freeable(x)) x->scratch |= MXI_SCR_DONATE;
   }
 }
 
+/* Frees inputs that a was the last use of (mark_donors counted the uses). */
 static void after_node(mx_array *a) {
   for (int i = 0; i < a->nin; i++) {
     mx_array *x = a->in[i];
     x->scratch &= (uint8_t)~MXI_SCR_DONATE;
-    if (--x->pending == 0 && x->buf && freeable(x)) {
+    if (x->pending == 0 && x->buf && freeable(x)) {
       mxi_buffer_release(x->buf);
       x->buf = NULL;
     }
