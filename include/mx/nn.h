@@ -26,7 +26,9 @@ mx_module *mx_module_new(const char *type, mx_forward_fn forward, void *cfg, voi
 void mx_module_free(mx_module *m);
 const char *mx_module_type(const mx_module *m);
 void *mx_module_cfg(const mx_module *m);
-/* Adds (or replaces) a trainable parameter / a state buffer / a child (the child becomes owned). */
+/* Adds (or replaces) a trainable parameter / a state buffer / a child (the child becomes owned).
+ * A child that already has a parent, or that is m or an ancestor of m, is refused (MX_ERROR) and
+ * left as it is; on the other errors the child is freed. */
 mx_status mx_module_add_param(mx_module *m, const char *name, mx_array *value);
 mx_status mx_module_add_buffer(mx_module *m, const char *name, mx_array *value);
 mx_status mx_module_add_child(mx_module *m, const char *name, mx_module *child);

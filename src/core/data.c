@@ -1,5 +1,6 @@
 /* data.c — reading values back into C: contiguous host data, copies, items. */
 #include <math.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "backend.h"
@@ -8,7 +9,9 @@
 /* Evaluates a and makes its storage row-major contiguous on the host. NULL on error. */
 static void *host_contiguous(mx_array *a, const char *op) {
   if (!a) {
-    mxi_record_error("mx_array_data: array is NULL");
+    char msg[80];
+    snprintf(msg, sizeof msg, "mx_%s: array is NULL", op);
+    mxi_record_error(msg);
     return NULL;
   }
   if (mx_eval(a) != MX_OK) return NULL;
@@ -43,10 +46,19 @@ void *mxi_host_ptr(mx_array *a) {
 const void *mx_array_data(mx_array *a) { return host_contiguous(a, "array_data"); }
 
 mx_status mx_array_copy_to(mx_array *a, void *dst, size_t capacity, mx_dtype dtype) {
+  char msg[200];
+  msg[0] = 0;
+  if (!mx_dtype_is_valid(dtype))
+    snprintf(msg, sizeof msg, "mx_array_copy_to: invalid dtype %d", (int)dtype);
+  else if (!dst && a && a->size > 0)
+    snprintf(msg, sizeof msg, "mx_array_copy_to: dst is NULL");
+  if (msg[0]) {
+    mxi_record_error(msg);
+    return MX_ERROR;
+  }
   const char *src = host_contiguous(a, "array_copy_to");
   if (!src) return MX_ERROR;
-  if (!mx_dtype_is_valid(dtype) || (size_t)a->size > capacity) {
-    char msg[200];
+  if ((size_t)a->size > capacity) {
     snprintf(msg, sizeof msg, "mx_array_copy_to: %lld elements do not fit a capacity of %zu",
              (long long)a->size, capacity);
     mxi_record_error(msg);
@@ -108,6 +120,10 @@ bool mx_item_bool(mx_array *a) {
 }
 
 double mx_array_get_f64(mx_array *a, const int64_t *index) {
+  if (a && !index && a->ndim > 0) {
+    mxi_record_error("mx_array_get_f64: index is NULL for an array with dimensions");
+    return NAN;
+  }
   if (!a || mx_eval(a) != MX_OK) return NAN;
   int64_t off = a->offset;
   for (int i = 0; i < a->ndim; i++) {

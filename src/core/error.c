@@ -20,11 +20,15 @@ void mx_set_error_handler(mx_error_handler h, void *ctx) {
   handler_ctx = ctx;
 }
 
-void mxi_record_error(const char *msg) {
+void mxi_note_error(const char *msg) {
   if (!has_error) {
     snprintf(last_error, sizeof last_error, "%s", msg);
     has_error = true;
   }
+}
+
+void mxi_record_error(const char *msg) {
+  mxi_note_error(msg);
   if (handler) handler(msg, handler_ctx);
 }
 
@@ -124,6 +128,7 @@ void mxi_record_oom(const char *fn, const char *what) {
 }
 
 mx_array *mxi_check_inputs(const char *op, int n, mx_array *const *in) {
+  if (n > 0 && !in) return mxi_error(op, "the input list is NULL");
   for (int i = 0; i < n; i++) {
     if (!in[i]) return mxi_error(op, "input %d is NULL", i);
     if (in[i]->error) return mxi_error_from(in[i]);

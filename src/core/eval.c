@@ -170,6 +170,10 @@ static void after_node(mx_array *a) {
 }
 
 mx_status mx_eval_many(int n, mx_array *const *arrays) {
+  if (n < 0 || (n > 0 && !arrays)) {
+    mxi_record_error(n < 0 ? "mx_eval_many: negative count" : "mx_eval_many: arrays is NULL");
+    return MX_ERROR;
+  }
   mx_status status = MX_OK;
   uint32_t ep = atomic_fetch_add(&epoch_counter, 1) + 1;
   order.n = 0;
@@ -183,8 +187,8 @@ mx_status mx_eval_many(int n, mx_array *const *arrays) {
       status = MX_ERROR;
       continue;
     }
-    if (t->error) {
-      mxi_record_error(t->error);
+    if (t->error) { /* reported when it was made */
+      mxi_note_error(t->error);
       status = MX_ERROR;
       continue;
     }

@@ -110,6 +110,9 @@ mx_array *mxi_error(const char *op, const char *fmt, ...) __attribute__((format(
 mx_array *mxi_error_from(const mx_array *src);
 /* Records a message as the thread's error without creating an array. */
 void mxi_record_error(const char *msg);
+/* An error already reported (an existing error array evaluated again): mx_last_error only, not
+ * the handler, which runs once per new error. */
+void mxi_note_error(const char *msg);
 /* Out of memory: the error array "mx_<op>: out of memory while <what>", recorded. Never NULL:
  * when even that cannot be allocated, mxi_oom_array. */
 mx_array *mxi_oom(const char *op, const char *what);

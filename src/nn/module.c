@@ -158,10 +158,22 @@ mx_status mx_module_add_child(mx_module *m, const char *name, mx_module *child) 
     mx_module_free(child);
     return MX_ERROR;
   }
+  /* A module has one owner and the tree no cycle: refused children are left as they are (freeing
+   * one owned elsewhere, or m itself, is what this check prevents). */
+  for (int i = 0; i < m->n_children; i++)
+    if (m->children[i].m == child && strcmp(m->children[i].name, name) == 0) return MX_OK;
+  if (child->parent && child != &oom_module)
+    return mx_error_report("mx_module_add_child: the %s module given as \"%s\" is already a child of "
+                           "another module", child->type, name);
+  for (const mx_module *a = m; a; a = a->parent)
+    if (a == child)
+      return mx_error_report("mx_module_add_child: adding the %s module as \"%s\" would make it its "
+                             "own descendant", child->type, name);
   for (int i = 0; i < m->n_children; i++)
     if (strcmp(m->children[i].name, name) == 0) {
       mx_module_free(m->children[i].m);
       m->children[i].m = child;
+      if (child != &oom_module) child->parent = m;
       drop_names(m);
       return MX_OK;
     }
@@ -182,6 +194,7 @@ mx_status mx_module_add_child(mx_module *m, const char *name, mx_module *child) 
   }
   m->children[m->n_children].name = copy;
   m->children[m->n_children++].m = child;
+  if (child != &oom_module) child->parent = m; /* the static stand-in is shared */
   drop_names(m);
   return MX_OK;
 }

@@ -30,6 +30,7 @@ struct mx_module {
   char **names; /* dotted names handed out by mx_module_list */
   int n_names;
   mx_array *error; /* retained; set only in the module a failed constructor returns */
+  mx_module *parent; /* the module that owns this one as a child, or NULL */
 };
 
 /* What a constructor returns on bad arguments, as ops return error arrays: a module of type

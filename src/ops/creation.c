@@ -1,4 +1,5 @@
 /* creation.c — zeros, ones, full, arange, linspace, eye, tri and the compositions on them. */
+#include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
@@ -173,7 +174,9 @@ static mx_array *tri_mask(const char *name, mx_array *a, int k, bool lower) {
   if (a->ndim < 2)
     return mxi_error(name, "input must have at least 2 dimensions, got %d", a->ndim);
   int64_t n = a->shape[a->ndim - 2], m = a->shape[a->ndim - 1];
-  mx_array *mask = mx_tri(n, m, lower ? k : k - 1, MX_BOOL);
+  /* triu keeps what tri(k - 1) leaves out; k - 1 overflows at INT_MIN, and tri(INT_MIN) differs
+   * from it only in matrices of more than 2^31 rows */
+  mx_array *mask = mx_tri(n, m, lower ? k : k == INT_MIN ? k : k - 1, MX_BOOL);
   mx_array *zero = mx_scalar_typed(0, (mx_dtype)a->dtype);
   return lower ? mx_where(mask, a, zero) : mx_where(mask, zero, a);
 }
@@ -181,6 +184,10 @@ mx_array *mx_tril(mx_array *a, int k) { return tri_mask("tril", a, k, true); }
 mx_array *mx_triu(mx_array *a, int k) { return tri_mask("triu", a, k, false); }
 
 void mx_meshgrid(int n, mx_array *const *xs, const char *indexing, mx_array **out) {
+  if (!out) {
+    mxi_record_error("mx_meshgrid: out is NULL");
+    return;
+  }
   if (n <= 0 || n > MX_MAX_DIMS) {
     mx_array *e = mxi_error("meshgrid", "%d inputs; between 1 and %d allowed", n, MX_MAX_DIMS);
     for (int i = 0; i < n; i++) out[i] = e;

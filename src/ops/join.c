@@ -91,7 +91,8 @@ static mx_dtype join_dtype(int n, mx_array *const *a) {
 static mx_array **array_list(int n) { return malloc(sizeof(mx_array *) * (size_t)(n > 0 ? n : 1)); }
 
 mx_array *mx_concatenate(int n, mx_array *const *arrays, int axis) {
-  if (n < 1 || !arrays) return mxi_error("concatenate", "needs at least one array (got %d)", n);
+  if (n < 1) return mxi_error("concatenate", "needs at least one array (got %d)", n);
+  if (!arrays) return mxi_error("concatenate", "the input list is NULL");
   mx_array *bad = mxi_check_inputs("concatenate", n, arrays);
   if (bad) return bad;
   mx_dtype dt = join_dtype(n, arrays);
@@ -140,7 +141,8 @@ mx_array *mx_concatenate(int n, mx_array *const *arrays, int axis) {
 }
 
 mx_array *mx_stack(int n, mx_array *const *arrays, int axis) {
-  if (n < 1 || !arrays) return mxi_error("stack", "needs at least one array (got %d)", n);
+  if (n < 1) return mxi_error("stack", "needs at least one array (got %d)", n);
+  if (!arrays) return mxi_error("stack", "the input list is NULL");
   mx_array *bad = mxi_check_inputs("stack", n, arrays);
   if (bad) return bad;
   const mx_array *a0 = arrays[0];

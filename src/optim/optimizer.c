@@ -227,8 +227,8 @@ static mx_array *step_one(const mx_optimizer *o, double lr, int64_t t, mx_array 
 }
 
 mx_status mx_optim_update(mx_optimizer *o, mx_module *mod, int n, mx_array *const *grads) {
-  if (!o || !mod) {
-    mxi_record_error("mx_optim_update: optimizer and module are required");
+  if (!o || !mod || (n > 0 && !grads)) {
+    mxi_record_error("mx_optim_update: optimizer, module and gradients are required");
     return MX_ERROR;
   }
   params p = {NULL, NULL, 0, false};
