@@ -50,6 +50,7 @@ BUDGET=${MX_GPU_BUDGET_S:-530}
 WORK=$(mktemp -d)
 trap 'rm -rf "$WORK"' EXIT
 unset MX_TEST_DEVICE # tests pick the GPU when there is one
+export PATH=$PATH:/usr/local/cuda/bin # nvcc and compute-sanitizer where CUDA's installer puts them
 DATA=tests/data/fashion-mnist-2k TEXT=tests/data/kjv-200k.txt
 SWEEPS=$(cd tests && ls test_sweep_*.c | sed 's/\.c$//')
 TARGETS="test_cuda_memory test_cuda_pool $SWEEPS support_report fashion_train fashion_eval gpt_train gpt_eval"
@@ -83,6 +84,19 @@ timed() { # log, seconds, command...: runs it under timeout, appends to log; set
   echo "-> exit $RC after $DT s" >> "$log"
 }
 gpu_skip() { row "$1" skipped - "dry run: $2"; echo "dry run: $1 skipped: $2" >> "$LOGS/$3"; }
+finish() { # the summary table, last; exit status 1 when a stage failed
+  local n
+  n=$(find "$LOGS" -type f | wc -l)
+  [ "$n" -le 8 ] || row "output files" FAILED - "$n files in $LOGS (the device returns 8)"
+  {
+    echo
+    echo "==== gpu-check$([ "$DRY" = 1 ] && echo ' --dry') summary: $SECONDS s of $BUDGET; logs in $LOGS ===="
+    printf '%-30s %-9s %5s  %s\n' stage status s detail
+    cat "$SUMMARY"
+  } > "$WORK/summary" && cp "$WORK/summary" "$SUMMARY"
+  cat "$SUMMARY"
+  exit $FAILED
+}
 out_of_time() { [ "$(left)" -lt 10 ] && { row "$1" TIMEOUT - "no time left in the ${BUDGET}-s budget"; }; }
 
 # ---- environment and build ----
@@ -117,8 +131,7 @@ else
   fi
   if [ "$RC" != 0 ]; then
     tail -40 "$LOGS/build.log"
-    echo; cat "$SUMMARY"
-    exit 1
+    finish
   fi
 fi
 T=$BUILD/tests
@@ -242,15 +255,6 @@ elif ! out_of_time "bench/cuda_ops.py"; then
   row "bench/cuda_ops.py" "$(status_of $RC)" "$DT" "table in bench.log (printed below)"
 fi
 
-# ---- the summary, last ----
-n=$(find "$LOGS" -type f | wc -l)
-[ "$n" -le 8 ] || row "output files" FAILED - "$n files in $LOGS (the device returns 8)"
-{
-  echo
-  echo "==== gpu-check$([ "$DRY" = 1 ] && echo ' --dry') summary: $SECONDS s of $BUDGET; logs in $LOGS ===="
-  printf '%-30s %-9s %5s  %s\n' stage status s detail
-} > "$WORK/head"
-cat "$WORK/head" "$SUMMARY" > "$WORK/summary" && cp "$WORK/summary" "$SUMMARY"
+# ---- the bench's table, then the summary, last ----
 grep -vE '^(\$|->)' "$LOGS/bench.log" | tail -12
-cat "$SUMMARY"
-exit $FAILED
+finish
