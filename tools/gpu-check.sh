@@ -20,14 +20,15 @@
 #   configure 60 s | build 300 s | cuda tests 90 s each | memcheck 240 s, run beside the parity
 #   sweeps (-P8, 180 s each) and the support report (120 s) | each trainer 90 s + its CPU reload
 #   30 s | bench 180 s. The order puts correctness first: a slow build cuts the bench, not the sweeps.
-# Build time of this target set (22 targets, CUDA for 90-real, MX_WERROR=OFF, Ninja), measured on
-# the 2-core CPU machine with CCACHE_DISABLE=1 while that shared machine was loaded by other
-# builds (load average 7-17), commit 16e78b9: configure 30 s, build 1115 s wall at -j2. The
-# slowest file, src/backend/cuda/sort.cu, alone: 41 s of CPU (119 s wall under that load).
-# On 16 unloaded cores (an extrapolation, not a measurement): the objects compile in parallel, so
-# the build is bounded by sort.cu plus the links, ~1-1.5 min; the 300-s build limit leaves
-# room for a slower host. Whole run expected ~5-6 min: configure ~20 s, build ~1.5 min, tests and
-# sweeps ~2 min, training ~1 min, bench ~1.5 min.
+# Build time of this target set (22 targets at commit 16e78b9, CUDA for 90-real, MX_WERROR=OFF,
+# Ninja), measured on the 2-core CPU machine with CCACHE_DISABLE=1 while that shared machine was
+# loaded by other builds (load average 7-17, so wall times are inflated 2-4x): configure 30 s;
+# build 1115 s wall at -j2 (first run), 2390 s wall at -j2 with 527 s user + 38 s sys of CPU
+# (second run, heavier load). The slowest file, src/backend/cuda/sort.cu, alone: 41 s of CPU.
+# On 16 unloaded cores (an extrapolation, not a measurement): 565 CPU-s / 16 = 35 s if perfectly
+# parallel, bounded below by sort.cu's 41 s plus the prelink and links: ~1-1.5 min; the 300-s
+# build limit leaves room for a slower host. Whole run expected ~5-6 min: configure ~20 s,
+# build ~1.5 min, tests and sweeps ~2 min, training ~1 min, bench ~1.5 min.
 set -uo pipefail
 cd "$(dirname "$0")/.." || exit 2
 
