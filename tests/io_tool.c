@@ -49,8 +49,8 @@ static int dump(const char *path) {
   }
   mx_tensors *t = ends_with(path, ".npz") ? mx_load_npz(path)
                 : ends_with(path, ".gguf") ? mx_load_gguf(path) : mx_load_safetensors(path);
-  if (!t) {
-    printf("error %s\n", mx_last_error());
+  if (mx_tensors_error(t)) {
+    printf("error %s\n", mx_tensors_error(t));
     return 1;
   }
   for (int i = 0; i < mx_tensors_metadata_count(t); i++) {

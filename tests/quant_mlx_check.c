@@ -36,8 +36,8 @@ int main(int argc, char **argv) {
   }
   mx_tensors *t = mx_load_safetensors(argv[1]);
   FILE *f = fopen(argv[2], "r");
-  if (!t || !f) {
-    fprintf(stderr, "cannot read the inputs: %s\n", t ? argv[2] : mx_last_error());
+  if (mx_tensors_error(t) || !f) {
+    fprintf(stderr, "cannot read the inputs: %s\n", f ? mx_tensors_error(t) : argv[2]);
     return 1;
   }
   char name[64];

@@ -28,7 +28,7 @@ TEST(safetensors_round_trip_every_dtype_and_shape) {
   const char *path = io_path("all.safetensors");
   CHECK(mx_save_safetensors(path, n, in, 0, NULL, NULL) == MX_OK);
   mx_tensors *t = mx_load_safetensors(path);
-  if (!CHECK(t)) return;
+  if (!CHECK(io_loaded(t))) return;
   CHECK_INT(mx_tensors_count(t), n);
   CHECK_INT(mx_tensors_metadata_count(t), 0);
   for (int i = 0; i < n; i++) {
@@ -47,7 +47,7 @@ TEST(safetensors_metadata) {
   const char *path = io_path("meta.safetensors");
   CHECK(mx_save_safetensors(path, 1, in, 4, keys, vals) == MX_OK);
   mx_tensors *t = mx_load_safetensors(path);
-  if (!CHECK(t)) return;
+  if (!CHECK(io_loaded(t))) return;
   CHECK_INT(mx_tensors_metadata_count(t), 4);
   CHECK_STR(mx_tensors_metadata_key(t, 0), "alpha"); /* sorted, as the reference writes them */
   for (int i = 0; i < 4; i++) CHECK_STR(mx_tensors_metadata(t, keys[i]), vals[i]);
@@ -99,7 +99,7 @@ TEST(safetensors_mapped_zero_copy_and_outliving_the_map) {
   CHECK(!mapped_range(path, &lo, &hi));
   mx_tensors_free(t);
   t = mx_load_safetensors_mapped(path);
-  if (!CHECK(t)) return;
+  if (!CHECK(io_loaded(t))) return;
   CHECK(mapped_range(path, &lo, &hi));
   mx_array *a = mx_retain(mx_tensors_get(t, "a")), *c = mx_tensors_get(t, "c");
   uintptr_t pa = (uintptr_t)mx_array_data(a), pc = (uintptr_t)mx_array_data(c);
@@ -139,7 +139,7 @@ TEST(safetensors_unaligned_data_is_copied) {
   float v[3] = {1.5f, -2, 3};
   const char *p = st_file("unaligned.st", "{\"x\":{\"dtype\":\"F32\",\"shape\":[3],\"data_offsets\":[0,12]}}", v, 12);
   mx_tensors *t = mx_load_safetensors(p);
-  if (!CHECK(t)) return;
+  if (!CHECK(io_loaded(t))) return;
   mx_array *x = mx_tensors_get(t, "x");
   const float *d = mx_array_data(x);
   CHECK((uintptr_t)d % 4 == 0);
@@ -151,10 +151,9 @@ static void expect_st_error(const char *header, const void *data, size_t n, cons
   mx_clear_error();
   const char *p = st_file("bad.st", header, data, n);
   mx_tensors *t = mx_load_safetensors(p);
-  if (!CHECK(t == NULL)) fprintf(stderr, "    header: %s\n", header);
+  if (!CHECK(io_load_failed(t))) fprintf(stderr, "    header: %s\n", header);
   CHECK_LAST_ERROR(substr);
   CHECK_LAST_ERROR("mx_load_safetensors: ");
-  mx_tensors_free(t);
 }
 
 #define INFO(dt, shape, b, e) "{\"dtype\":\"" dt "\",\"shape\":" shape ",\"data_offsets\":[" b "," e "]}"
@@ -204,21 +203,21 @@ TEST(safetensors_rejects_corrupt_headers) {
   mx_clear_error();
   const char *p = io_path("short.st");
   io_write_file(p, "\x10\x00\x00", 3);
-  CHECK(mx_load_safetensors(p) == NULL);
+  CHECK(io_load_failed(mx_load_safetensors(p)));
   CHECK_LAST_ERROR("too short for the 8-byte header length");
   mx_clear_error();
   io_write_file(p, "\x00\x04\x00\x00\x00\x00\x00\x00{}", 10);
-  CHECK(mx_load_safetensors(p) == NULL);
+  CHECK(io_load_failed(mx_load_safetensors(p)));
   CHECK_LAST_ERROR("header length 1024 exceeds the file size 10");
   mx_clear_error();
   io_write_file(p, "", 0);
-  CHECK(mx_load_safetensors(p) == NULL);
+  CHECK(io_load_failed(mx_load_safetensors(p)));
   CHECK_LAST_ERROR("the file is 0 bytes");
   mx_clear_error();
-  CHECK(mx_load_safetensors(io_path("does_not_exist")) == NULL);
+  CHECK(io_load_failed(mx_load_safetensors(io_path("does_not_exist"))));
   CHECK_LAST_ERROR("cannot open");
   mx_clear_error();
-  CHECK(mx_load_safetensors(io_tmpdir()) == NULL);
+  CHECK(io_load_failed(mx_load_safetensors(io_tmpdir())));
   CHECK_LAST_ERROR("not a regular file");
 }
 
@@ -231,7 +230,7 @@ TEST(safetensors_accepts_what_the_reference_accepts) {
                           ",\"t\":" INFO("F32", "[1]", "4", "8") "}   ",
                           data, 8);
   mx_tensors *t = mx_load_safetensors(p);
-  if (!CHECK(t)) return;
+  if (!CHECK(io_loaded(t))) return;
   CHECK_STR(mx_tensors_name(t, 0), "s\xc3\xa9\n"); /* file order */
   CHECK_INT(mx_array_ndim(mx_tensors_at(t, 0)), 0);
   CHECK(mx_item_f32(mx_tensors_at(t, 0)) == 1.0f);
@@ -241,7 +240,7 @@ TEST(safetensors_accepts_what_the_reference_accepts) {
   /* "__metadata__": null, as MLX's writer puts it (the reference reads it as no metadata) */
   p = st_file("null_meta.st", "{\"__metadata__\":null,\"t\":" INFO("F32", "[1]", "0", "4") "}", data + 4, 4);
   t = mx_load_safetensors(p);
-  if (!CHECK(t)) return;
+  if (!CHECK(io_loaded(t))) return;
   CHECK_INT(mx_tensors_metadata_count(t), 0);
   CHECK(mx_item_f32(mx_tensors_get(t, "t")) == 2.0f);
   mx_tensors_free(t);
@@ -284,4 +283,41 @@ TEST(safetensors_save_rejects_bad_inputs) {
   mx_tensors *t = mx_load_safetensors(p);
   CHECK(t && mx_tensors_count(t) == 0);
   mx_tensors_free(t);
+}
+
+/* Loaders fail as ops do: never NULL; the set carries the error and every array from it is the
+ * error, like mx_load_npy's error array. */
+TEST(failed_loads_return_sets_carrying_the_error) {
+  mx_clear_error();
+  const char *missing = io_path("no_such_file.safetensors");
+  mx_tensors *t = mx_load_safetensors(missing);
+  CHECK(t != NULL);
+  const char *e = mx_tensors_error(t);
+  CHECK(e && strstr(e, "mx_load_safetensors: ") && strstr(e, "no_such_file.safetensors"));
+  CHECK_INT(mx_tensors_count(t), 0);
+  CHECK(mx_tensors_name(t, 0) == NULL && mx_tensors_metadata(t, "k") == NULL);
+  mx_array *w = mx_tensors_get(t, "weight");
+  CHECK(mx_is_error(w) && strcmp(mx_array_error(w), e) == 0);
+  CHECK(mx_is_error(mx_tensors_at(t, 3)));
+  mx_array *y = mx_matmul(mx_ones(MX_SHAPE(2, 2), MX_FLOAT32), w);
+  CHECK(mx_eval(y) == MX_ERROR && strstr(mx_array_error(y), "no_such_file"));
+  CHECK(mx_last_error() && strstr(mx_last_error(), "mx_load_safetensors: "));
+  mx_tensors_free(t);
+  mx_clear_error();
+  /* npy: an error array, the same message form */
+  mx_array *a = mx_load_npy(io_path("no_such_file.npy"));
+  CHECK(mx_is_error(a) && strstr(mx_array_error(a), "mx_load_npy: ") && strstr(mx_array_error(a), "no_such_file.npy"));
+  mx_clear_error();
+  /* the set loaders all behave this way */
+  mx_tensors *sets[4] = {mx_load_npz(NULL), mx_load_gguf(missing), mx_load_safetensors_mapped(missing),
+                         mx_load_gguf_mapped(missing)};
+  for (int i = 0; i < 4; i++) {
+    CHECK(sets[i] && mx_tensors_error(sets[i]) && strstr(mx_tensors_error(sets[i]), "mx_load_"));
+    mx_tensors_free(sets[i]);
+  }
+  CHECK(mx_tensors_error(NULL) && strcmp(mx_tensors_error(NULL), "NULL tensors") == 0);
+  mx_tensors *ok = mx_load_safetensors(st_file("ok1.st", "{\"t\":" INFO("F32", "[1]", "0", "4") "}", (float[]){2}, 4));
+  CHECK(mx_tensors_error(ok) == NULL);
+  mx_tensors_free(ok);
+  mx_clear_error();
 }

@@ -133,4 +133,20 @@ static inline bool io_same(mx_array *got, mx_array *want) {
     if (!CHECK(e_ && strstr(e_, (substr)))) fprintf(stderr, "    got: %s\n", e_ ? e_ : "(none)"); \
   } while (0)
 
+/* A load's outcome: true when it failed as loaders fail (a set carrying the error, never NULL);
+ * the failed set is freed. io_loaded is the opposite, freeing a failed set too. */
+static inline bool io_load_failed(mx_tensors *t) {
+  bool failed = t && mx_tensors_error(t) && mx_tensors_count(t) == 0;
+  if (t && mx_tensors_error(t)) mx_tensors_free(t);
+  return failed;
+}
+static inline bool io_loaded(mx_tensors *t) {
+  if (t && !mx_tensors_error(t)) return true;
+  if (t) {
+    fprintf(stderr, "  load failed: %s\n", mx_tensors_error(t));
+    mx_tensors_free(t);
+  }
+  return false;
+}
+
 #endif

@@ -22,8 +22,17 @@ typedef struct mx_named_array {
 /* A set of named arrays (and string metadata) read from a file. The map holds a reference to
  * each array; mx_tensors_get returns it without transferring ownership (mx_retain to keep an
  * array after mx_tensors_free). Arrays share the loaded file's bytes where they can. Loaders
- * open regular files only: a FIFO, device or directory is refused at once, never waited on. */
+ * open regular files only: a FIFO, device or directory is refused at once, never waited on.
+ *
+ * Every loader fails the way ops do: it never returns NULL, and what it returns on failure
+ * carries the error (the message is also mx_last_error's). mx_load_npy gives an error array; the
+ * set loaders give a set whose mx_tensors_error is the message, with no names and whose every
+ * array (mx_tensors_get, mx_tensors_at) is that error array, so a model built from it evaluates
+ * to the load's error. Free it like any set. */
 typedef struct mx_tensors mx_tensors;
+
+/* NULL for a set that loaded; the load's error message otherwise ("NULL tensors" for NULL). */
+const char *mx_tensors_error(const mx_tensors *t);
 
 int mx_tensors_count(const mx_tensors *t);
 const char *mx_tensors_name(const mx_tensors *t, int i);
@@ -41,7 +50,7 @@ void mx_tensors_free(mx_tensors *t);
  * header padded to a multiple of 8). Arrays are evaluated one at a time while writing. */
 mx_status mx_save_safetensors(const char *path, int n, const mx_named_array *arrays, int n_meta,
                               const char *const *keys, const char *const *values);
-/* NULL on error (mx_last_error says why). The file is read into memory once (as numpy.load and
+/* The file is read into memory once (as numpy.load and
  * safetensors' load_file do): tensors whose data is aligned to their element size share that
  * copy (zero copy), others are copied; it lives until the last array using it is released, and
  * nothing done to the file afterwards affects the arrays. The header is checked strictly: sizes

@@ -20,7 +20,11 @@ void mx_set_error_handler(mx_error_handler h, void *ctx) {
   handler_ctx = ctx;
 }
 
+static _Thread_local char latest_error[1024];
+const char *mxi_latest_error(void) { return latest_error[0] ? latest_error : "error"; }
+
 void mxi_note_error(const char *msg) {
+  snprintf(latest_error, sizeof latest_error, "%s", msg);
   if (!has_error) {
     snprintf(last_error, sizeof last_error, "%s", msg);
     has_error = true;
@@ -65,6 +69,8 @@ static mx_array *error_array(const char *msg) {
   a->dtype = MX_FLOAT32;
   return mxi_own(a);
 }
+
+mx_array *mxi_error_quiet(const char *msg) { return error_array(msg); }
 
 mx_array *mxi_error(const char *op, const char *fmt, ...) {
   char msg[1024];

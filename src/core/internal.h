@@ -109,6 +109,10 @@ mx_array *mxi_error(const char *op, const char *fmt, ...) __attribute__((format(
 /* An error array carrying src's message (not recorded again). */
 mx_array *mxi_error_from(const mx_array *src);
 /* Records a message as the thread's error without creating an array. */
+/* The message most recently recorded on this thread (mx_last_error keeps the first). */
+const char *mxi_latest_error(void);
+/* An error array with msg, not recorded again (the message was reported already). */
+mx_array *mxi_error_quiet(const char *msg);
 void mxi_record_error(const char *msg);
 /* An error already reported (an existing error array evaluated again): mx_last_error only, not
  * the handler, which runs once per new error. */

@@ -248,5 +248,7 @@ static mx_tensors *load(const char *fn, const char *path, bool map) {
   return t;
 }
 
-mx_tensors *mx_load_gguf(const char *path) { return load(FN, path, false); }
-mx_tensors *mx_load_gguf_mapped(const char *path) { return load("mx_load_gguf_mapped", path, true); }
+mx_tensors *mx_load_gguf(const char *path) { return mxi_tensors_result(load(FN, path, false)); }
+mx_tensors *mx_load_gguf_mapped(const char *path) {
+  return mxi_tensors_result(load("mx_load_gguf_mapped", path, true));
+}

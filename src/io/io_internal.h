@@ -18,6 +18,9 @@ void mxi_io_verror(const char *fn, const char *file, const char *fmt, va_list ap
 
 /* ---- the tensors map (tensors.c) ---- */
 mx_tensors *mxi_tensors_new(void); /* NULL when out of memory */
+/* What a loader returns: t, or when t is NULL (a failure, already reported) a set carrying the
+ * recorded error (mx_tensors_error), whose every array is that error. */
+mx_tensors *mxi_tensors_result(mx_tensors *t);
 /* Adds name -> a, taking over the caller's reference to a (released on failure too). Returns
  * false (with *dup set when the name was already present) on a duplicate or out of memory. */
 bool mxi_tensors_add(mx_tensors *t, const char *name, size_t name_len, mx_array *a, bool *dup);

@@ -72,7 +72,7 @@ mx_tensors *mxi_npz_parse(const uint8_t *data, size_t size, const char *file) {
   return t;
 }
 
-mx_tensors *mx_load_npz(const char *path) {
+static mx_tensors *load(const char *path) {
   if (!path) {
     mxi_io_error(LOAD, "(null)", "path is NULL");
     return NULL;
@@ -190,3 +190,5 @@ mx_status mx_save_npz(const char *path, int n, const mx_named_array *arrays) {
   free(cd.s);
   return mxi_atomic_commit(&af);
 }
+
+mx_tensors *mx_load_npz(const char *path) { return mxi_tensors_result(load(path)); }

@@ -311,7 +311,7 @@ static mx_tensors *load(const char *fn, const char *path, bool map) {
   return t;
 }
 
-mx_tensors *mx_load_safetensors(const char *path) { return load(FN, path, false); }
+mx_tensors *mx_load_safetensors(const char *path) { return mxi_tensors_result(load(FN, path, false)); }
 mx_tensors *mx_load_safetensors_mapped(const char *path) {
-  return load("mx_load_safetensors_mapped", path, true);
+  return mxi_tensors_result(load("mx_load_safetensors_mapped", path, true));
 }

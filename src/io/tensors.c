@@ -19,6 +19,7 @@ typedef struct strvec {
 
 struct mx_tensors {
   strvec arrays, meta;
+  mx_array *error; /* retained; set only in what a failed load returns */
 };
 
 /* SipHash-1-3 keyed with a per-process random seed: a file cannot choose keys that collide
@@ -163,6 +164,22 @@ bool mxi_tensors_add_meta(mx_tensors *t, const char *key, size_t key_len, const 
   return false;
 }
 
+/* A failed load returns a set that carries its error, as a failed op returns an error array. */
+static mx_tensors oom_tensors = {.error = &mxi_oom_array};
+
+mx_tensors *mxi_tensors_result(mx_tensors *t) {
+  if (t) return t;
+  mx_tensors *e = calloc(1, sizeof *e);
+  if (!e) return &oom_tensors;
+  e->error = mx_retain(mxi_error_quiet(mxi_latest_error()));
+  return e;
+}
+
+const char *mx_tensors_error(const mx_tensors *t) {
+  if (!t) return "NULL tensors";
+  return t->error ? mx_array_error(t->error) : NULL;
+}
+
 int mx_tensors_count(const mx_tensors *t) { return t ? t->arrays.n : 0; }
 
 const char *mx_tensors_name(const mx_tensors *t, int i) {
@@ -170,10 +187,12 @@ const char *mx_tensors_name(const mx_tensors *t, int i) {
 }
 
 mx_array *mx_tensors_at(const mx_tensors *t, int i) {
+  if (t && t->error) return t->error;
   return t && i >= 0 && i < t->arrays.n ? t->arrays.vals[i] : NULL;
 }
 
 mx_array *mx_tensors_get(const mx_tensors *t, const char *name) {
+  if (t && t->error) return t->error;
   if (!t || !name) return NULL;
   int i = find(&t->arrays, name);
   return i >= 0 ? t->arrays.vals[i] : NULL;
@@ -192,7 +211,8 @@ const char *mx_tensors_metadata(const mx_tensors *t, const char *key) {
 }
 
 void mx_tensors_free(mx_tensors *t) {
-  if (!t) return;
+  if (!t || t == &oom_tensors) return;
+  if (t->error) mx_release(t->error);
   strvec_free(&t->arrays, true);
   strvec_free(&t->meta, false);
   free(t);

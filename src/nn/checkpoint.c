@@ -78,7 +78,10 @@ mx_status mx_module_load(mx_module *m, const char *path) {
   const char *failed = mx_module_error(m);
   if (failed) return mx_error_report("mx_module_load: the module did not build: %s", failed);
   mx_tensors *t = mx_load_safetensors(path);
-  if (!t) return MX_ERROR;
+  if (mx_tensors_error(t)) {
+    mx_tensors_free(t);
+    return MX_ERROR;
+  }
   /* check everything first: a failed load leaves the module unchanged */
   loader l = {t, path, 0, MX_OK, ""};
   mxi_module_walk(m, MX_PARAMS_STATE, load_one, &l);

@@ -48,7 +48,10 @@ mx_status mx_optim_load(mx_optimizer *o, const char *path) {
     return MX_ERROR;
   }
   mx_tensors *t = mx_load_safetensors(path);
-  if (!t) return MX_ERROR;
+  if (mx_tensors_error(t)) {
+    mx_tensors_free(t);
+    return MX_ERROR;
+  }
   char msg[400];
   const char *kind = mx_tensors_metadata(t, "optimizer"), *step = mx_tensors_metadata(t, "step");
   int n = mx_tensors_count(t);
