@@ -90,3 +90,13 @@ TEST(regression_and_binary_losses) {
   CHECK_CLOSE(mx_item_f64(mx_kl_div_loss(mx_array_new(li, MX_SHAPE(3), MX_FLOAT64),
                                          mx_array_new(tg, MX_SHAPE(3), MX_FLOAT64), MX_REDUCE_MEAN)), kl, 1e-14, 0);
 }
+
+/* A shape mismatch names the loss, not the subtraction inside it. */
+TEST(mismatched_shapes_name_the_loss) {
+  mx_array *p = mx_zeros(MX_SHAPE(4, 3), MX_FLOAT32), *t = mx_zeros(MX_SHAPE(4, 2), MX_FLOAT32);
+  mx_clear_error();
+  CHECK_ERROR(mx_mse_loss(p, t, MX_REDUCE_MEAN), "mx_mse_loss: predictions of shape (4,3) and targets of shape (4,2) do not broadcast");
+  CHECK_ERROR(mx_l1_loss(p, t, MX_REDUCE_SUM), "mx_l1_loss: predictions of shape (4,3)");
+  CHECK_ERROR(mx_smooth_l1_loss(p, t, 1.0, MX_REDUCE_NONE), "mx_smooth_l1_loss: predictions");
+  CHECK_OK(mx_mse_loss(p, mx_zeros(MX_SHAPE(3), MX_FLOAT32), MX_REDUCE_MEAN)); /* broadcasts */
+}

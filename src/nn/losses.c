@@ -79,6 +79,16 @@ mx_array *mx_nll_loss(mx_array *log_probs, mx_array *targets, int64_t ignore_ind
 static mx_array *diff(const char *op, mx_array *p, mx_array *t) {
   mx_array *bad = nn_check_inputs(op, 2, (mx_array *[]){p, t});
   if (bad) return bad;
+  /* checked here, so that a mismatch names the loss rather than its subtraction */
+  int np = nn_ndim(p), nt = nn_ndim(t);
+  for (int i = 1; i <= np && i <= nt; i++) {
+    int64_t a = nn_dim(p, np - i), b = nn_dim(t, nt - i);
+    if (a != b && a != 1 && b != 1) {
+      char s1[MX_SHAPE_STR_LEN], s2[MX_SHAPE_STR_LEN];
+      return mx_error_new("mx_%s: predictions of shape %s and targets of shape %s do not broadcast", op,
+                          mx_array_shape_str(p, s1, sizeof s1), mx_array_shape_str(t, s2, sizeof s2));
+    }
+  }
   return mx_subtract(p, t);
 }
 
