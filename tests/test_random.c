@@ -1,7 +1,7 @@
 /* test_random.c — random numbers: threefry known answers, the documented bit layout
  * (docs/random.md) against an independent reference, reproducibility, statistics on 10^5-10^6
  * samples with tolerances of 5 standard errors, dtypes, shapes and error paths. */
-#include "core/threefry.h"
+#include "backend/common/threefry.h"
 #include "ref.h"
 
 #define N_STAT 1000000

@@ -9,34 +9,8 @@
 #include <stdint.h>
 
 #include "half.h"
+#include "saturate.h"
 #include "mx/base.h"
-
-#define MXI_SAT(T, LO, HI)                                      \
-  static inline T mxi_sat_##T(double x) {                       \
-    if (x != x) return 0;                                       \
-    if (x <= (double)(LO)) return (T)(LO);                      \
-    if (x >= (double)(HI)) return (T)(HI);                      \
-    return (T)x;                                                \
-  }
-MXI_SAT(int8_t, INT8_MIN, INT8_MAX)
-MXI_SAT(int16_t, INT16_MIN, INT16_MAX)
-MXI_SAT(int32_t, INT32_MIN, INT32_MAX)
-MXI_SAT(uint8_t, 0, UINT8_MAX)
-MXI_SAT(uint16_t, 0, UINT16_MAX)
-MXI_SAT(uint32_t, 0, UINT32_MAX)
-#undef MXI_SAT
-/* 2^63 and 2^64 are exact doubles; INT64_MAX and UINT64_MAX are not, so compare with those. */
-static inline int64_t mxi_sat_int64_t(double x) {
-  if (x != x) return 0;
-  if (x <= -9223372036854775808.0) return INT64_MIN;
-  if (x >= 9223372036854775808.0) return INT64_MAX;
-  return (int64_t)x;
-}
-static inline uint64_t mxi_sat_uint64_t(double x) {
-  if (x != x || x <= 0) return 0;
-  if (x >= 18446744073709551616.0) return UINT64_MAX;
-  return (uint64_t)x;
-}
 
 /* CMPLXF without relying on compiler builtins (clang lacks them): C11 lays out a complex as an
  * array of two reals. */

@@ -6,14 +6,9 @@
 #include <stdint.h>
 #include <string.h>
 
-/* The CUDA kernels convert with the same code (bit for bit the CPU's rounding). */
-#if defined(__CUDACC__)
-#define MXI_HALF_FN static __host__ __device__ __forceinline__
-#else
-#define MXI_HALF_FN static inline
-#endif
+#include "hd.h" /* the CUDA kernels convert with the same code (bit for bit the CPU's rounding) */
 
-MXI_HALF_FN float mxi_f16_to_f32(uint16_t h) {
+MXI_HD float mxi_f16_to_f32(uint16_t h) {
   uint32_t sign = (uint32_t)(h & 0x8000u) << 16;
   uint32_t e = (h >> 10) & 0x1fu, m = h & 0x3ffu;
   uint32_t x;
@@ -35,7 +30,7 @@ MXI_HALF_FN float mxi_f16_to_f32(uint16_t h) {
   return f;
 }
 
-MXI_HALF_FN uint16_t mxi_f32_to_f16(float f) {
+MXI_HD uint16_t mxi_f32_to_f16(float f) {
   uint32_t x;
   memcpy(&x, &f, 4);
   uint32_t sign = (x >> 16) & 0x8000u;
@@ -55,14 +50,14 @@ MXI_HALF_FN uint16_t mxi_f32_to_f16(float f) {
   return (uint16_t)(sign | (r >> 13));
 }
 
-MXI_HALF_FN float mxi_bf16_to_f32(uint16_t h) {
+MXI_HD float mxi_bf16_to_f32(uint16_t h) {
   uint32_t x = (uint32_t)h << 16;
   float f;
   memcpy(&f, &x, 4);
   return f;
 }
 
-MXI_HALF_FN uint16_t mxi_f32_to_bf16(float f) {
+MXI_HD uint16_t mxi_f32_to_bf16(float f) {
   uint32_t x;
   memcpy(&x, &f, 4);
   if ((x & 0x7fffffffu) > 0x7f800000u) return (uint16_t)((x >> 16) | 0x40u); /* quiet NaN */

@@ -9,7 +9,7 @@
 #include <time.h>
 
 #include "../core/half.h"
-#include "../core/threefry.h"
+#include "../backend/common/threefry.h"
 #include "families.h"
 #include "util.h"
 

@@ -4,6 +4,7 @@
  * negative amount or by the bit width or more give 0 (or -1 for negative values shifted right). */
 #include <math.h>
 
+#include "../common/scalar.h"
 #include "loops.h"
 #include "vmath.h"
 
@@ -11,109 +12,6 @@ static mxi_loop_fn table[MX_NUM_PRIMS][MX_NUM_DTYPES];
 
 #define WRAP(x, e) ((__typeof__(x))(e))
 
-/* ---- integer helpers ---- */
-#define INT_DIV_HELPERS(T, MIN)                                                   \
-  static inline T fdiv_##T(T a, T b) {                                            \
-    if (b == 0) return 0;                                                         \
-    if (b == -1) return (T)(0u - (uint64_t)a); /* MIN / -1 wraps, no trap */      \
-    T q = (T)(a / b);                                                             \
-    if ((T)(a % b) != 0 && ((a < 0) != (b < 0))) q--;                             \
-    return q;                                                                     \
-  }                                                                               \
-  static inline T fmod_##T(T a, T b) {                                            \
-    if (b == 0 || b == -1) return 0;                                              \
-    T r = (T)(a % b);                                                             \
-    if (r != 0 && ((r < 0) != (b < 0))) r = (T)(r + b);                           \
-    return r;                                                                     \
-  }                                                                               \
-  static inline T ipow_##T(T a, T b) {                                            \
-    if (b < 0) return a == 1 ? 1 : (a == -1 ? ((b & 1) ? -1 : 1) : 0);          \
-    uint64_t r = 1, base = (uint64_t)a;                                           \
-    for (uint64_t e = (uint64_t)b; e; e >>= 1, base *= base)                      \
-      if (e & 1) r *= base;                                                       \
-    return (T)r;                                                                  \
-  }
-INT_DIV_HELPERS(int8_t, INT8_MIN)
-INT_DIV_HELPERS(int16_t, INT16_MIN)
-INT_DIV_HELPERS(int32_t, INT32_MIN)
-INT_DIV_HELPERS(int64_t, INT64_MIN)
-
-#define UINT_DIV_HELPERS(T)                                                       \
-  static inline T fdiv_##T(T a, T b) { return b == 0 ? 0 : (T)(a / b); }         \
-  static inline T fmod_##T(T a, T b) { return b == 0 ? 0 : (T)(a % b); }         \
-  static inline T ipow_##T(T a, T b) {                                            \
-    uint64_t r = 1, base = a;                                                     \
-    for (uint64_t e = b; e; e >>= 1, base *= base)                                \
-      if (e & 1) r *= base;                                                       \
-    return (T)r;                                                                  \
-  }
-UINT_DIV_HELPERS(uint8_t)
-UINT_DIV_HELPERS(uint16_t)
-UINT_DIV_HELPERS(uint32_t)
-UINT_DIV_HELPERS(uint64_t)
-
-#define SHIFT_HELPERS(T, BITS)                                                    \
-  static inline T shl_##T(T a, T b) {                                             \
-    return (b < 0 || (uint64_t)b >= BITS) ? 0 : (T)((uint64_t)a << b);            \
-  }                                                                               \
-  static inline T shr_##T(T a, T b) {                                             \
-    if (b < 0 || (uint64_t)b >= BITS) return (T)(a < 0 ? -1 : 0);                 \
-    return (T)(a >> b);                                                           \
-  }
-SHIFT_HELPERS(int8_t, 8)
-SHIFT_HELPERS(int16_t, 16)
-SHIFT_HELPERS(int32_t, 32)
-SHIFT_HELPERS(int64_t, 64)
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wtype-limits"
-SHIFT_HELPERS(uint8_t, 8)
-SHIFT_HELPERS(uint16_t, 16)
-SHIFT_HELPERS(uint32_t, 32)
-SHIFT_HELPERS(uint64_t, 64)
-#pragma GCC diagnostic pop
-
-/* ---- float helpers: Python/NumPy floor division and modulo ---- */
-static inline double divmod_d(double a, double b, double *mod_out) {
-  double mod = fmod(a, b);
-  if (b == 0) {
-    *mod_out = mod; /* NaN */
-    return a / b;
-  }
-  double div = (a - mod) / b;
-  if (mod != 0) {
-    if ((b < 0) != (mod < 0)) {
-      mod += b;
-      div -= 1.0;
-    }
-  } else {
-    mod = copysign(0.0, b);
-  }
-  double fd;
-  if (div != 0) {
-    fd = floor(div);
-    if (div - fd > 0.5) fd += 1.0;
-  } else {
-    fd = copysign(0.0, a / b);
-  }
-  *mod_out = mod;
-  return fd;
-}
-static inline double floordiv_d(double a, double b) {
-  double m;
-  return divmod_d(a, b, &m);
-}
-static inline double mod_d(double a, double b) {
-  double m;
-  divmod_d(a, b, &m);
-  return m;
-}
-static inline float floordiv_f(float a, float b) { return (float)floordiv_d(a, b); }
-static inline float mod_f(float a, float b) { return (float)mod_d(a, b); }
-
-static inline float fmaxn(float a, float b) { return (a > b || a != a) ? a : b; }
-static inline float fminn(float a, float b) { return (a < b || a != a) ? a : b; }
-static inline double dmaxn(double a, double b) { return (a > b || a != a) ? a : b; }
-static inline double dminn(double a, double b) { return (a < b || a != a) ? a : b; }
 static inline float logaddexp_f(float a, float b) {
   float m = a > b ? a : b;
   if (isinf(m) && a == b) return m; /* both -inf or both +inf */
@@ -161,18 +59,18 @@ BIN_COMPLEX(mul, x * y)
 BIN_BOOL(mul, x & y)
 BIN_FLOAT(div, x / y, x / y)
 BIN_COMPLEX(div, x / y)
-BIN_INT_HELPER(fdiv, fdiv)
-BIN_FLOAT(fdiv, floordiv_f(x, y), floordiv_d(x, y))
-BIN_INT_HELPER(mod, fmod)
-BIN_FLOAT(mod, mod_f(x, y), mod_d(x, y))
-BIN_INT_HELPER(pow, ipow)
+BIN_INT_HELPER(fdiv, mxi_fdiv)
+BIN_FLOAT(fdiv, mxi_fdiv_float(x, y), mxi_fdiv_double(x, y))
+BIN_INT_HELPER(mod, mxi_mod)
+BIN_FLOAT(mod, mxi_mod_float(x, y), mxi_mod_double(x, y))
+BIN_INT_HELPER(pow, mxi_ipow)
 BIN_FLOAT(pow, powf(x, y), pow(x, y))
 BIN_COMPLEX(pow, cpowf(x, y))
 BIN_INT(max, x > y ? x : y)
-BIN_FLOAT(max, fmaxn(x, y), dmaxn(x, y))
+BIN_FLOAT(max, mxi_max_float(x, y), mxi_max_double(x, y))
 BIN_BOOL(max, x | y)
 BIN_INT(min, x < y ? x : y)
-BIN_FLOAT(min, fminn(x, y), dminn(x, y))
+BIN_FLOAT(min, mxi_min_float(x, y), mxi_min_double(x, y))
 BIN_BOOL(min, x & y)
 BIN_FLOAT(atan2, atan2f(x, y), atan2(x, y))
 BIN_FLOAT(logaddexp, logaddexp_f(x, y), logaddexp_d(x, y))
@@ -182,8 +80,8 @@ BIN_INT(bor, x | y)
 BIN_BOOL(bor, x | y)
 BIN_INT(bxor, x ^ y)
 BIN_BOOL(bxor, x ^ y)
-BIN_INT_HELPER(shl, shl)
-BIN_INT_HELPER(shr, shr)
+BIN_INT_HELPER(shl, mxi_shl)
+BIN_INT_HELPER(shr, mxi_shr)
 BIN_BOOL(land, x && y)
 BIN_BOOL(lor, x || y)
 BIN_BOOL(lxor, (x != 0) != (y != 0))

@@ -1,11 +1,11 @@
 /* k_random.c — CPU kernels of RANDOM_BITS and RANDOM_PERMUTATION. Every element depends only
- * on the key and its own index (core/threefry.h, docs/random.md), so results do not depend on
+ * on the key and its own index (backend/common/threefry.h, docs/random.md), so results do not depend on
  * the number of threads, and the CUDA backend reproduces them bit for bit. */
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../core/threefry.h"
+#include "../common/threefry.h"
 #include "cpu.h"
 
 /* The key's two words, read through its strides (a key is often a row of mx_random_split). */

@@ -3,6 +3,7 @@
  * those loops exist for float16, bfloat16, float32, float64 (and complex64 where defined). */
 #include <math.h>
 
+#include "../common/scalar.h"
 #include "loops.h"
 #include "vmath.h"
 
@@ -121,7 +122,7 @@ FLOAT_LOOPS(erf, erff(x), erf(x))
 FLOAT_LOOPS(erfinv, erfinv_f(x), erfinv_d(x))
 FLOAT_LOOPS(floor, floorf(x), floor(x))
 FLOAT_LOOPS(ceil, ceilf(x), ceil(x))
-FLOAT_LOOPS(round, rintf(x), rint(x))
+FLOAT_LOOPS(round, mxi_round_float(x), mxi_round_double(x))
 FLOAT_LOOPS(trunc, truncf(x), trunc(x))
 
 /* ---- numeric ops on every numeric dtype; signed integers wrap (no UB) ---- */

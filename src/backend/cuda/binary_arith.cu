@@ -3,70 +3,11 @@
 // // and % by zero give 0, Python's floor and modulo signs, NaN propagates through max/min.
 #include <type_traits>
 
+#include "../common/scalar.h"
 #include "elementwise.cuh"
 
 typedef unsigned long long u64;
 #define IS_FLOAT(C) std::is_floating_point<C>::value
-#define IS_SIGNED(C) std::is_signed<C>::value
-
-// ---- float helpers: Python/NumPy floor division and modulo, through double like the CPU ----
-__device__ __forceinline__ double divmod_d(double a, double b, double *mod_out) {
-  double mod = fmod(a, b);
-  if (b == 0) {
-    *mod_out = mod;
-    return a / b;
-  }
-  double div = (a - mod) / b;
-  if (mod != 0) {
-    if ((b < 0) != (mod < 0)) {
-      mod += b;
-      div -= 1.0;
-    }
-  } else {
-    mod = copysign(0.0, b);
-  }
-  double fd;
-  if (div != 0) {
-    fd = floor(div);
-    if (div - fd > 0.5) fd += 1.0;
-  } else {
-    fd = copysign(0.0, a / b);
-  }
-  *mod_out = mod;
-  return fd;
-}
-
-template <typename C> __device__ __forceinline__ C int_fdiv(C a, C b) {
-  if (b == 0) return 0;
-  if constexpr (IS_SIGNED(C)) {
-    if (b == -1) return (C)(0ull - (u64)a); // MIN / -1 wraps, no trap
-    C q = (C)(a / b);
-    if ((C)(a % b) != 0 && ((a < 0) != (b < 0))) q--;
-    return q;
-  } else {
-    return (C)(a / b);
-  }
-}
-template <typename C> __device__ __forceinline__ C int_mod(C a, C b) {
-  if (b == 0) return 0;
-  if constexpr (IS_SIGNED(C)) {
-    if (b == -1) return 0;
-    C r = (C)(a % b);
-    if (r != 0 && ((r < 0) != (b < 0))) r = (C)(r + b);
-    return r;
-  } else {
-    return (C)(a % b);
-  }
-}
-template <typename C> __device__ __forceinline__ C int_pow(C a, C b) {
-  if constexpr (IS_SIGNED(C)) {
-    if (b < 0) return a == 1 ? 1 : (a == -1 ? ((b & 1) ? -1 : 1) : 0);
-  }
-  u64 r = 1, base = (u64)a;
-  for (u64 e = (u64)b; e; e >>= 1, base *= base)
-    if (e & 1) r *= base;
-  return (C)r;
-}
 
 struct op_add {
   template <typename C> static __device__ __forceinline__ C f(C x, C y) {
@@ -90,37 +31,28 @@ struct op_div {
   template <typename C> static __device__ __forceinline__ C f(C x, C y) { return x / y; }
 };
 struct op_fdiv {
-  template <typename C> static __device__ __forceinline__ C f(C x, C y) {
-    if constexpr (IS_FLOAT(C)) {
-      double m;
-      return (C)divmod_d((double)x, (double)y, &m);
-    } else {
-      return int_fdiv(x, y);
-    }
-  }
+  template <typename C> static __device__ __forceinline__ C f(C x, C y) { return mxi_fdiv(x, y); }
 };
 struct op_mod {
-  template <typename C> static __device__ __forceinline__ C f(C x, C y) {
-    if constexpr (IS_FLOAT(C)) {
-      double m;
-      divmod_d((double)x, (double)y, &m);
-      return (C)m;
-    } else {
-      return int_mod(x, y);
-    }
-  }
+  template <typename C> static __device__ __forceinline__ C f(C x, C y) { return mxi_mod(x, y); }
 };
 struct op_pow {
   template <typename C> static __device__ __forceinline__ C f(C x, C y) {
     if constexpr (IS_FLOAT(C)) return pow(x, y);
-    else return int_pow(x, y);
+    else return mxi_ipow(x, y);
   }
 };
 struct op_max {
-  template <typename C> static __device__ __forceinline__ C f(C x, C y) { return (x > y || x != x) ? x : y; }
+  template <typename C> static __device__ __forceinline__ C f(C x, C y) {
+    if constexpr (IS_FLOAT(C)) return mxi_max(x, y);
+    else return x > y ? x : y;
+  }
 };
 struct op_min {
-  template <typename C> static __device__ __forceinline__ C f(C x, C y) { return (x < y || x != x) ? x : y; }
+  template <typename C> static __device__ __forceinline__ C f(C x, C y) {
+    if constexpr (IS_FLOAT(C)) return mxi_min(x, y);
+    else return x < y ? x : y;
+  }
 };
 struct op_atan2 {
   template <typename C> static __device__ __forceinline__ C f(C x, C y) { return atan2(x, y); }

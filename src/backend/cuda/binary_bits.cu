@@ -3,6 +3,7 @@
 // for a negative value shifted right), as in k_binary.c.
 #include <type_traits>
 
+#include "../common/scalar.h"
 #include "elementwise.cuh"
 
 struct op_land {
@@ -24,24 +25,10 @@ struct op_bxor {
   template <typename C> static __device__ __forceinline__ C f(C x, C y) { return (C)(x ^ y); }
 };
 struct op_shl {
-  template <typename C> static __device__ __forceinline__ C f(C a, C b) {
-    const unsigned long long bits = sizeof(C) * 8;
-    if constexpr (std::is_signed<C>::value) {
-      if (b < 0) return 0;
-    }
-    return (unsigned long long)b >= bits ? (C)0 : (C)((unsigned long long)a << b);
-  }
+  template <typename C> static __device__ __forceinline__ C f(C a, C b) { return mxi_shl(a, b); }
 };
 struct op_shr {
-  template <typename C> static __device__ __forceinline__ C f(C a, C b) {
-    const unsigned long long bits = sizeof(C) * 8;
-    if constexpr (std::is_signed<C>::value) {
-      if (b < 0 || (unsigned long long)b >= bits) return (C)(a < 0 ? -1 : 0);
-    } else {
-      if ((unsigned long long)b >= bits) return 0;
-    }
-    return (C)(a >> b);
-  }
+  template <typename C> static __device__ __forceinline__ C f(C a, C b) { return mxi_shr(a, b); }
 };
 
 static mxc_ew_fn table[MX_NUM_PRIMS][MX_NUM_DTYPES];

@@ -15,11 +15,7 @@
 
 #include "matmul_plan.h"
 
-#if defined(__CUDACC__)
-#define MXI_CV_HD static __host__ __device__ __forceinline__
-#else
-#define MXI_CV_HD static inline
-#endif
+#include "../../core/hd.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -59,7 +55,7 @@ void mxi_cv_gemm(const mxi_cv_plan *p, mxi_cv_kind kind, int64_t ni, mxi_mm_gemm
 
 /* Element e of a chunk's column buffer copies input element (image b of the chunk, y, x, ch);
  * false when it lies in the padding (the element is 0). */
-MXI_CV_HD bool mxi_cv_im2col_src(const mxi_cv_plan *p, int64_t e, int64_t *b, int64_t *y,
+MXI_HD bool mxi_cv_im2col_src(const mxi_cv_plan *p, int64_t e, int64_t *b, int64_t *y,
                                  int64_t *x, int64_t *ch) {
   int64_t r = e / p->row, q = e - r * p->row, ohw = p->oh * p->ow;
   int64_t g = q / p->kp, k = q - g * p->kp, t = k / p->cin_g, c = k - t * p->cin_g;
@@ -73,7 +69,7 @@ MXI_CV_HD bool mxi_cv_im2col_src(const mxi_cv_plan *p, int64_t e, int64_t *b, in
 
 /* The column-buffer element through which tap (th, tw) of an output pixel reads input element
  * (image b of the chunk, y, x, channel ch); -1 when no output pixel reads it through that tap. */
-MXI_CV_HD int64_t mxi_cv_col2im_src(const mxi_cv_plan *p, int64_t b, int64_t y, int64_t x,
+MXI_HD int64_t mxi_cv_col2im_src(const mxi_cv_plan *p, int64_t b, int64_t y, int64_t x,
                                     int64_t ch, int64_t th, int64_t tw) {
   int64_t ny = y + p->ph - th * p->dh, nx = x + p->pw - tw * p->dw;
   if (ny < 0 || nx < 0 || ny % p->sh || nx % p->sw) return -1;

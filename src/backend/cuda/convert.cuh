@@ -6,6 +6,7 @@
 
 #include <type_traits>
 
+#include "../../core/saturate.h"
 #include "dtypes.cuh"
 
 // The wide family of a storage type.
@@ -18,27 +19,8 @@ template <typename T> __device__ __forceinline__ auto mxc_wide(T v) {
   else return (unsigned long long)v;
 }
 
-// double -> integer T: truncate toward zero, saturate, NaN -> 0.
-template <typename T> __device__ __forceinline__ T mxc_sat(double x) {
-  if (x != x) return 0;
-  if constexpr (sizeof(T) == 8) {
-    if constexpr (std::is_signed<T>::value) {
-      if (x <= -9223372036854775808.0) return (T)(-9223372036854775807ll - 1);
-      if (x >= 9223372036854775808.0) return (T)9223372036854775807ll;
-    } else {
-      if (x <= 0) return 0;
-      if (x >= 18446744073709551616.0) return (T)~0ull;
-    }
-    return (T)x;
-  } else {
-    constexpr double lo = std::is_signed<T>::value ? -(double)(1ull << (sizeof(T) * 8 - 1)) : 0.0;
-    constexpr double hi = std::is_signed<T>::value ? (double)((1ull << (sizeof(T) * 8 - 1)) - 1)
-                                                   : (double)((1ull << (sizeof(T) * 8)) - 1);
-    if (x <= lo) return (T)lo;
-    if (x >= hi) return (T)hi;
-    return (T)x;
-  }
-}
+// double -> integer T: truncate toward zero, saturate, NaN -> 0 (core/saturate.h).
+template <typename T> __device__ __forceinline__ T mxc_sat(double x) { return mxi_sat(x, (T *)0); }
 
 // A wide value W (long long, unsigned long long or double) stored as T.
 template <typename T, typename W> __device__ __forceinline__ T mxc_store(W v) {

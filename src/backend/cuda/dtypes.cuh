@@ -6,9 +6,7 @@
 
 #include <stdint.h>
 
-extern "C" {
 #include "../../core/half.h"
-}
 
 struct mxc_f16 {
   uint16_t bits;

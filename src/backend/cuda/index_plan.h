@@ -7,11 +7,7 @@
 
 #include "../../core/internal.h"
 
-#ifdef __CUDACC__
-#define MXI_HD static __host__ __device__ __forceinline__
-#else
-#define MXI_HD static inline
-#endif
+#include "../../core/hd.h"
 
 #ifdef __cplusplus
 extern "C" {

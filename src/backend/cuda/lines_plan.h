@@ -11,11 +11,7 @@
 #include "../../core/half.h"
 #include "../../core/internal.h"
 
-#if defined(__CUDACC__)
-#define MXI_LINES_FN static __host__ __device__ __forceinline__
-#else
-#define MXI_LINES_FN static inline
-#endif
+#include "../../core/hd.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -36,7 +32,7 @@ void mxi_lines_plan(mxi_lines *L, int ndim, const int64_t *shape, const int64_t 
                     const int64_t *out_strides, int axis);
 
 /* Byte offsets of line l's first element in the input and in the output. */
-MXI_LINES_FN void mxi_lines_offsets(const mxi_lines *L, int64_t l, int64_t *in_off, int64_t *out_off) {
+MXI_HD void mxi_lines_offsets(const mxi_lines *L, int64_t l, int64_t *in_off, int64_t *out_off) {
   int64_t a = 0, b = 0;
   for (int i = L->nd - 1; i >= 0; i--) {
     int64_t q = l / L->shape[i], r = l - q * L->shape[i];
@@ -49,14 +45,14 @@ MXI_LINES_FN void mxi_lines_offsets(const mxi_lines *L, int64_t l, int64_t *in_o
 }
 
 /* ---- sort keys: unsigned order == k_sort.c's order (NaN last, -0.0 == 0.0) ---- */
-MXI_LINES_FN uint32_t mxi_key_f32(float f) {
+MXI_HD uint32_t mxi_key_f32(float f) {
   if (f != f) return 0xffffffffu; /* every NaN after +inf */
   if (f == 0) f = 0;              /* -0.0 sorts with 0.0 */
   uint32_t u;
   memcpy(&u, &f, 4);
   return (u & 0x80000000u) ? ~u : (u | 0x80000000u);
 }
-MXI_LINES_FN uint64_t mxi_key_f64(double d) {
+MXI_HD uint64_t mxi_key_f64(double d) {
   if (d != d) return UINT64_MAX;
   if (d == 0) d = 0;
   uint64_t u;
@@ -64,10 +60,10 @@ MXI_LINES_FN uint64_t mxi_key_f64(double d) {
   return (u >> 63) ? ~u : (u | (1ull << 63));
 }
 /* Integers of up to 32 bits use 32-bit keys, 64-bit ones 64-bit keys (sign bit flipped). */
-MXI_LINES_FN uint32_t mxi_key_i32(int32_t v) { return (uint32_t)v ^ 0x80000000u; }
-MXI_LINES_FN uint64_t mxi_key_i64(int64_t v) { return (uint64_t)v ^ (1ull << 63); }
-MXI_LINES_FN uint32_t mxi_key_f16(uint16_t h) { return mxi_key_f32(mxi_f16_to_f32(h)); }
-MXI_LINES_FN uint32_t mxi_key_bf16(uint16_t h) { return mxi_key_f32(mxi_bf16_to_f32(h)); }
+MXI_HD uint32_t mxi_key_i32(int32_t v) { return (uint32_t)v ^ 0x80000000u; }
+MXI_HD uint64_t mxi_key_i64(int64_t v) { return (uint64_t)v ^ (1ull << 63); }
+MXI_HD uint32_t mxi_key_f16(uint16_t h) { return mxi_key_f32(mxi_f16_to_f32(h)); }
+MXI_HD uint32_t mxi_key_bf16(uint16_t h) { return mxi_key_f32(mxi_bf16_to_f32(h)); }
 
 #ifdef __cplusplus
 }

@@ -7,7 +7,7 @@
 #include "common.cuh"
 
 extern "C" {
-#include "../../core/threefry.h"
+#include "../common/threefry.h"
 }
 
 __global__ void perm_keys_kernel(const char *key, int64_t key_stride, uint64_t *keys, int64_t *idx, int64_t n) {

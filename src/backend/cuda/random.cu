@@ -5,7 +5,7 @@
 #include "common.cuh"
 
 extern "C" {
-#include "../../core/threefry.h"
+#include "../common/threefry.h"
 }
 
 __global__ void bits_kernel(uint32_t *o, const char *key, int64_t key_stride, int64_t n) {

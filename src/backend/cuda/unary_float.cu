@@ -1,6 +1,7 @@
 // unary_float.cu — the floating unary primitives (sqrt, exp, log, trigonometric, hyperbolic, erf,
 // rounding ...) for float16, bfloat16 (in float32), float32 and float64, with k_unary.c's
 // semantics. complex64 has no CUDA kernel yet: it runs on the CPU.
+#include "../common/scalar.h"
 #include "elementwise.cuh"
 
 // Each op: f(C) for C = float and double through CUDA's overloaded math functions.
@@ -39,7 +40,7 @@ UOP(op_erf, erf(x))
 UOP(op_erfinv, erfinv(x))
 UOP(op_floor, floor(x))
 UOP(op_ceil, ceil(x))
-UOP(op_round, rint(x)) // half to even, like the CPU's rint
+UOP(op_round, mxi_round(x)) // half to even (common/scalar.h)
 UOP(op_trunc, trunc(x))
 
 static mxc_ew_fn table[MX_NUM_PRIMS][MX_NUM_DTYPES];

@@ -2,16 +2,12 @@
  * random numbers: as easy as 1, 2, 3"; the Random123/JAX/MLX generator). Header-only and free of
  * libc so that the CPU and CUDA backends compile the same code and agree bit for bit.
  * The way mx maps it to arrays of bits is in docs/random.md and k_random.c. */
-#ifndef MX_CORE_THREEFRY_H
-#define MX_CORE_THREEFRY_H
+#ifndef MX_COMMON_THREEFRY_H
+#define MX_COMMON_THREEFRY_H
 
 #include <stdint.h>
 
-#if defined(__CUDACC__)
-#define MXI_HD static __host__ __device__ __forceinline__
-#else
-#define MXI_HD static inline
-#endif
+#include "../../core/hd.h"
 
 /* Skein's key-schedule parity constant. */
 #define MXI_THREEFRY_PARITY 0x1BD11BDAu
