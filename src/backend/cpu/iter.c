@@ -3,6 +3,10 @@
  * whose contiguous case the compiler vectorizes. */
 #include "cpu.h"
 
+#include <string.h>
+
+#include "../common/dims.h"
+
 void mxi_make_layout(mxi_layout *l, int n, mx_array *const *arrays) {
   const mx_array *out = arrays[0];
   int nd = out->ndim;
@@ -16,24 +20,10 @@ void mxi_make_layout(mxi_layout *l, int n, mx_array *const *arrays) {
       strides[k][i] = (j < 0 || a->shape[j] == 1) ? 0 : a->strides[j];
     }
   }
-  /* drop size-1 dims, then merge neighbours that are contiguous in every operand */
-  int m = 0;
-  for (int i = 0; i < nd; i++) {
-    if (out->shape[i] == 1) continue;
-    if (m > 0) {
-      bool merge = true;
-      for (int k = 0; k < n && merge; k++)
-        merge = strides[k][m - 1] == strides[k][i] * out->shape[i];
-      if (merge) {
-        shape[m - 1] *= out->shape[i];
-        for (int k = 0; k < n; k++) strides[k][m - 1] = strides[k][i];
-        continue;
-      }
-    }
-    shape[m] = out->shape[i];
-    for (int k = 0; k < n; k++) strides[k][m] = strides[k][i];
-    m++;
-  }
+  int64_t *sp[MXI_MAX_OPS];
+  for (int k = 0; k < n; k++) sp[k] = strides[k];
+  memcpy(shape, out->shape, (size_t)nd * sizeof *shape);
+  int m = mxi_merge_dims(nd, shape, n, sp);
   l->ndim = m;
   for (int i = 0; i < m; i++) {
     l->shape[i] = shape[i];

@@ -3,7 +3,9 @@
  * integer dtype are checked before use (an error, never an out-of-bounds access). Scatters are
  * in k_scatter.c. */
 #include <stdlib.h>
+#include <string.h>
 
+#include "../common/dims.h"
 #include "copy_loops.h"
 #include "index_util.h"
 
@@ -73,23 +75,6 @@ static void gather_range(void *arg, int64_t lo, int64_t hi) {
     copy_block(t, t->dst + f * t->bsize * (int64_t)t->isz, t->src + t->offs[f]);
 }
 
-/* Drops size-1 dims and merges neighbours that are contiguous in the strides given. */
-static int merge_dims(int nd, const int64_t *shape, const int64_t *stride, int64_t *oshape,
-                      int64_t *ostride) {
-  int m = 0;
-  for (int i = 0; i < nd; i++) {
-    if (shape[i] == 1) continue;
-    if (m > 0 && ostride[m - 1] == stride[i] * shape[i]) {
-      oshape[m - 1] *= shape[i];
-      ostride[m - 1] = stride[i];
-      continue;
-    }
-    oshape[m] = shape[i];
-    ostride[m++] = stride[i];
-  }
-  return m;
-}
-
 static mx_status k_gather(mx_array *out, mx_array *const *in, int n, const mx_params *p) {
   mx_array *a = in[0];
   int nidx = n - 1;
@@ -108,7 +93,9 @@ static mx_status k_gather(mx_array *out, mx_array *const *in, int n, const mx_pa
   }
   gather_task t = {.src = mxi_host_ptr(a), .dst = mxi_host_ptr(out), .offs = offs,
                    .isz = mx_dtype_size((mx_dtype)a->dtype)};
-  t.bnd = merge_dims(a->ndim, p->gather.slice_sizes, a->strides, t.bshape, t.bstride);
+  memcpy(t.bshape, p->gather.slice_sizes, (size_t)a->ndim * sizeof *t.bshape);
+  memcpy(t.bstride, a->strides, (size_t)a->ndim * sizeof *t.bstride);
+  t.bnd = mxi_merge_dims1(a->ndim, t.bshape, t.bstride);
   t.bsize = mxi_shape_size(t.bnd, t.bshape);
   t.copy = mxi_copy_loop(t.isz);
   if (t.bsize > 0 && out->size > 0) mxi_parallel_for(nI, (1 << 14) / t.bsize + 1, gather_range, &t);

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../common/dims.h"
 #include "loops.h"
 
 typedef union acc {
@@ -255,22 +256,6 @@ typedef struct plan {
   acc *partial;
 } plan;
 
-static int merge(int n, int64_t *shape, int64_t *stride) {
-  int m = 0;
-  for (int i = 0; i < n; i++) {
-    if (shape[i] == 1) continue;
-    if (m > 0 && stride[m - 1] == stride[i] * shape[i]) {
-      shape[m - 1] *= shape[i];
-      stride[m - 1] = stride[i];
-      continue;
-    }
-    shape[m] = shape[i];
-    stride[m] = stride[i];
-    m++;
-  }
-  return m;
-}
-
 static void make_plan(plan *pl, const mx_array *a, const mx_params *p) {
   bool red[MX_MAX_DIMS] = {false};
   for (int i = 0; i < p->reduce.naxes; i++) red[p->reduce.axes[i]] = true;
@@ -294,8 +279,8 @@ static void make_plan(plan *pl, const mx_array *a, const mx_params *p) {
       pl->rshape[j] = pl->rshape[j - 1];
       pl->rshape[j - 1] = t;
     }
-  pl->nk = merge(pl->nk, pl->kshape, pl->kstride);
-  pl->nr = merge(pl->nr, pl->rshape, pl->rstride);
+  pl->nk = mxi_merge_dims1(pl->nk, pl->kshape, pl->kstride);
+  pl->nr = mxi_merge_dims1(pl->nr, pl->rshape, pl->rstride);
   pl->nout = mxi_shape_size(pl->nk, pl->kshape);
   pl->nred = mxi_shape_size(pl->nr, pl->rshape);
 }

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../common/dims.h"
 #include "scan_loops.h"
 
 #define TILE 256      /* inner elements scanned together */
@@ -120,20 +121,11 @@ static void carries(const plan *pl, int64_t items) {
   }
 }
 
-/* Merges dims [from, to) of a (size-1 dims dropped) into shape/stride; returns their count. */
+/* Merges dims [from, to) of a into shape/stride; returns their count. */
 static int merge_dims(const mx_array *a, int from, int to, int64_t *shape, int64_t *stride) {
-  int m = 0;
-  for (int i = from; i < to; i++) {
-    if (a->shape[i] == 1) continue;
-    if (m > 0 && stride[m - 1] == a->strides[i] * a->shape[i]) {
-      shape[m - 1] *= a->shape[i];
-      stride[m - 1] = a->strides[i];
-      continue;
-    }
-    shape[m] = a->shape[i];
-    stride[m++] = a->strides[i];
-  }
-  return m;
+  memcpy(shape, a->shape + from, (size_t)(to - from) * sizeof *shape);
+  memcpy(stride, a->strides + from, (size_t)(to - from) * sizeof *stride);
+  return mxi_merge_dims1(to - from, shape, stride);
 }
 
 static mx_status k_scan(mx_array *out, mx_array *const *in, int n, const mx_params *p) {

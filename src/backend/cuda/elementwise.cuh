@@ -5,6 +5,7 @@
 #ifndef MX_CUDA_ELEMENTWISE_CUH
 #define MX_CUDA_ELEMENTWISE_CUH
 
+#include "../common/dims.h"
 #include "common.cuh"
 #include "dtypes.cuh"
 
@@ -17,29 +18,18 @@ struct mxc_layout {
 };
 
 static inline void mxc_make_layout(mxc_layout *l, const mx_array *out, int nin, mx_array *const *in) {
-  int nd = out->ndim, m = 0;
-  int64_t st[3][MX_MAX_DIMS];
+  int nd = out->ndim;
+  int64_t *sp[3];
   for (int k = 0; k < nin; k++) {
     int off = nd - in[k]->ndim;
     for (int i = 0; i < nd; i++) {
       int j = i - off;
-      st[k][i] = (j < 0 || in[k]->shape[j] == 1) ? 0 : in[k]->strides[j];
+      l->st[k][i] = (j < 0 || in[k]->shape[j] == 1) ? 0 : in[k]->strides[j];
     }
+    sp[k] = l->st[k];
   }
-  for (int i = 0; i < nd; i++) {
-    if (out->shape[i] == 1) continue;
-    bool merge = m > 0;
-    for (int k = 0; k < nin && merge; k++) merge = l->st[k][m - 1] == st[k][i] * out->shape[i];
-    if (merge) {
-      l->shape[m - 1] *= out->shape[i];
-      for (int k = 0; k < nin; k++) l->st[k][m - 1] = st[k][i];
-      continue;
-    }
-    l->shape[m] = out->shape[i];
-    for (int k = 0; k < nin; k++) l->st[k][m] = st[k][i];
-    m++;
-  }
-  l->ndim = m;
+  for (int i = 0; i < nd; i++) l->shape[i] = out->shape[i];
+  int m = l->ndim = mxi_merge_dims(nd, l->shape, nin, sp);
   // 32-bit index math when the element count and every input's reach fit
   int64_t reach = out->size;
   for (int k = 0; k < nin; k++) {

@@ -4,28 +4,21 @@
 #include "index_plan.h"
 
 #include <stdlib.h>
+#include <string.h>
+
+#include "../common/dims.h"
 
 #include "../../core/convert.h"
 #include "../cpu/index_util.h"
 
 void mxi_copy_plan_make(mxi_copy_plan *p, int nd, const int64_t *shape, const int64_t *dst_st,
                         const int64_t *src_st) {
-  int m = 0;
-  p->n = 1;
-  for (int i = 0; i < nd; i++) {
-    p->n *= shape[i];
-    if (shape[i] == 1) continue;
-    if (m > 0 && p->st[0][m - 1] == dst_st[i] * shape[i] && p->st[1][m - 1] == src_st[i] * shape[i]) {
-      p->shape[m - 1] *= shape[i];
-      p->st[0][m - 1] = dst_st[i];
-      p->st[1][m - 1] = src_st[i];
-      continue;
-    }
-    p->shape[m] = shape[i];
-    p->st[0][m] = dst_st[i];
-    p->st[1][m++] = src_st[i];
-  }
-  p->ndim = m;
+  p->n = mxi_shape_size(nd, shape);
+  memcpy(p->shape, shape, (size_t)nd * sizeof *shape);
+  memcpy(p->st[0], dst_st, (size_t)nd * sizeof *dst_st);
+  memcpy(p->st[1], src_st, (size_t)nd * sizeof *src_st);
+  int64_t *sp[2] = {p->st[0], p->st[1]};
+  int m = p->ndim = mxi_merge_dims(nd, p->shape, 2, sp);
   int64_t reach = p->n;
   for (int k = 0; k < 2; k++) {
     int64_t r = 0;

@@ -2,6 +2,8 @@
  * (lines_plan.h). */
 #include "lines_plan.h"
 
+#include "../common/dims.h"
+
 void mxi_lines_plan(mxi_lines *L, int ndim, const int64_t *shape, const int64_t *in_strides,
                     const int64_t *out_strides, int axis) {
   memset(L, 0, sizeof *L);
@@ -9,21 +11,14 @@ void mxi_lines_plan(mxi_lines *L, int ndim, const int64_t *shape, const int64_t 
   L->in_step = in_strides[axis];
   L->out_step = out_strides[axis];
   L->nlines = 1;
+  int m = 0;
   for (int i = 0; i < ndim; i++) {
     if (i == axis) continue;
     L->nlines *= shape[i];
-    if (shape[i] == 1) continue;
-    int m = L->nd;
-    if (m > 0 && L->in_stride[m - 1] == in_strides[i] * shape[i] &&
-        L->out_stride[m - 1] == out_strides[i] * shape[i]) {
-      L->shape[m - 1] *= shape[i];
-      L->in_stride[m - 1] = in_strides[i];
-      L->out_stride[m - 1] = out_strides[i];
-      continue;
-    }
     L->shape[m] = shape[i];
     L->in_stride[m] = in_strides[i];
-    L->out_stride[m] = out_strides[i];
-    L->nd++;
+    L->out_stride[m++] = out_strides[i];
   }
+  int64_t *sp[2] = {L->in_stride, L->out_stride};
+  L->nd = mxi_merge_dims(m, L->shape, 2, sp);
 }

@@ -5,6 +5,7 @@
 
 #include <stdlib.h>
 
+#include "../common/dims.h"
 #include "common.cuh"
 
 struct mxc_red_plan {
@@ -13,22 +14,6 @@ struct mxc_red_plan {
   int64_t rshape[MX_MAX_DIMS], rstride[MX_MAX_DIMS]; // reduced axes, densest innermost
   int64_t nout, nred;
 };
-
-static inline int mxc_merge_dims(int n, int64_t *shape, int64_t *stride) {
-  int m = 0;
-  for (int i = 0; i < n; i++) {
-    if (shape[i] == 1) continue;
-    if (m > 0 && stride[m - 1] == stride[i] * shape[i]) {
-      shape[m - 1] *= shape[i];
-      stride[m - 1] = stride[i];
-      continue;
-    }
-    shape[m] = shape[i];
-    stride[m] = stride[i];
-    m++;
-  }
-  return m;
-}
 
 static inline void mxc_make_red_plan(mxc_red_plan *P, const mx_array *a, int naxes, const int *axes) {
   bool red[MX_MAX_DIMS] = {false};
@@ -57,8 +42,8 @@ static inline void mxc_make_red_plan(mxc_red_plan *P, const mx_array *a, int nax
   for (int i = 0; i < P->nk; i++) P->nout *= P->kshape[i];
   P->nred = 1;
   for (int i = 0; i < P->nr; i++) P->nred *= P->rshape[i];
-  P->nk = mxc_merge_dims(P->nk, P->kshape, P->kstride);
-  P->nr = mxc_merge_dims(P->nr, P->rshape, P->rstride);
+  P->nk = mxi_merge_dims1(P->nk, P->kshape, P->kstride);
+  P->nr = mxi_merge_dims1(P->nr, P->rshape, P->rstride);
 }
 
 // Byte offset of output o (row-major over K) / of reduced element r (row-major over R).
