@@ -65,9 +65,9 @@ static region zeros(int64_t n) { return (region){calloc((size_t)n + 1, sizeof(do
 /* cols = im2col of images [n0, n0 + ni) of x, as the device kernel fills it. */
 static void im2col(const mxi_cv_plan *p, region *x, int64_t n0, int64_t ni, region *cols) {
   int64_t b, y, xx, ch;
-  for (int64_t e = 0; e < ni * p->oh * p->ow * p->row; e++)
+  for (int64_t e = 0; e < ni * p->g.oh * p->g.ow * p->row; e++)
     *at(cols, e) = mxi_cv_im2col_src(p, e, &b, &y, &xx, &ch)
-                       ? *at(x, (((n0 + b) * p->ih + y) * p->iw + xx) * p->cin + ch) : 0;
+                       ? *at(x, (((n0 + b) * p->g.ih + y) * p->g.iw + xx) * p->g.cin + ch) : 0;
 }
 
 /* Runs kind through the plan with host loops: in0, in1 are the node's inputs, out its output. */
@@ -81,13 +81,13 @@ static bool run_plan(mxi_cv_kind kind, mx_array *in0, mx_array *in1, mx_array *o
   region rx = kind == MXI_CV_GRAD_INPUT ? zeros(mx_array_size(x)) : dense(x);
   region rc = kind == MXI_CV_CONV ? zeros(mx_array_size(c)) : dense(c);
   region rw = kind == MXI_CV_GRAD_WEIGHT ? zeros(mx_array_size(w)) : dense(w);
-  region cols = zeros(p.imgs * p.oh * p.ow * p.row);
-  const bool direct = mxi_cv_pointwise(&p); /* the input stands in for the column buffer */
+  region cols = zeros(p.imgs * p.g.oh * p.g.ow * p.row);
+  const bool direct = mxi_conv_pointwise(&p.g); /* the input stands in for the column buffer */
   bool ok = true;
   for (int64_t t = 0; t < p.chunks && ok; t++) {
     int64_t n0, ni;
     mxi_cv_chunk(&p, t, &n0, &ni);
-    int64_t xo = n0 * p.ih * p.iw * p.cin, co = n0 * p.oh * p.ow * p.cout;
+    int64_t xo = n0 * p.g.ih * p.g.iw * p.g.cin, co = n0 * p.g.oh * p.g.ow * p.g.cout;
     mxi_mm_gemm g;
     mxi_cv_gemm(&p, kind, ni, &g);
     if (kind == MXI_CV_CONV) {
@@ -100,12 +100,12 @@ static bool run_plan(mxi_cv_kind kind, mx_array *in0, mx_array *in1, mx_array *o
       ok = gemm(&g, &rc, co, &rw, 0, &rx, xo, false);
     } else {
       ok = gemm(&g, &rc, co, &rw, 0, &cols, 0, false);
-      int64_t hw = p.ih * p.iw;
-      for (int64_t e = 0; e < ni * hw * p.cin; e++) { /* the gather, as the device kernel */
-        int64_t ch = e % p.cin, pix = e / p.cin, b = pix / hw, y = (pix % hw) / p.iw, xx = pix % p.iw;
+      int64_t hw = p.g.ih * p.g.iw;
+      for (int64_t e = 0; e < ni * hw * p.g.cin; e++) { /* the gather, as the device kernel */
+        int64_t ch = e % p.g.cin, pix = e / p.g.cin, b = pix / hw, y = (pix % hw) / p.g.iw, xx = pix % p.g.iw;
         double s = 0;
-        for (int64_t th = 0; th < p.kh; th++)
-          for (int64_t tw = 0; tw < p.kw; tw++) {
+        for (int64_t th = 0; th < p.g.kh; th++)
+          for (int64_t tw = 0; tw < p.g.kw; tw++) {
             int64_t k = mxi_cv_col2im_src(&p, b, y, xx, ch, th, tw);
             if (k >= 0) s += *at(&cols, k);
           }
@@ -234,5 +234,5 @@ TEST(conv_chunks) {
     }
     CHECK_INT(next, 10);
   }
-  CHECK(!mxi_cv_pointwise(&p));
+  CHECK(!mxi_conv_pointwise(&p.g));
 }

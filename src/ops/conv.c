@@ -6,13 +6,7 @@
 
 #include "families.h"
 #include "util.h"
-
-/* Output length of one spatial axis, or -1 when the dilated kernel exceeds the padded input. */
-static int64_t out_len(int64_t in, int64_t k, int stride, int lo, int hi, int dilation) {
-  int64_t span = (k - 1) * (int64_t)dilation + 1, padded = in + lo + hi;
-  if (span > padded) return -1;
-  return (padded - span) / stride + 1;
-}
+#include "../backend/common/conv_geom.h"
 
 /* Checks x [N, spatial..., C_in] and w [C_out, k..., C_in/groups] against p; fills the output
  * shape. Shared by the constructors (user errors) and the shape rule. */
@@ -69,7 +63,7 @@ static bool conv_shape(const mx_array *x, const mx_array *w, const mx_params *p,
       snprintf(err, errlen, "kernel size must be positive, got weight %s", s2);
       return false;
     }
-    int64_t o = out_len(x->shape[1 + i], k, p->conv.stride[i], p->conv.pad_lo[i],
+    int64_t o = mxi_conv_out_len(x->shape[1 + i], k, p->conv.stride[i], p->conv.pad_lo[i],
                         p->conv.pad_hi[i], p->conv.dilation[i]);
     if (o < 0) {
       snprintf(err, errlen,

@@ -5,12 +5,7 @@
 
 #include "families.h"
 #include "util.h"
-
-static int64_t out_len(int64_t in, int64_t k, int stride, int lo, int hi, int dilation) {
-  int64_t span = (k - 1) * (int64_t)dilation + 1, padded = in + lo + hi;
-  if (span > padded) return -1;
-  return (padded - span) / stride + 1;
-}
+#include "../backend/common/conv_geom.h"
 
 /* The checks both primitives share: dtypes, ranks, groups, and that a convolution of an input
  * with spatial size in[] by a kernel of size k[] gives the cotangent's spatial size o[]. */
@@ -30,7 +25,7 @@ static bool common(const mx_array *a, const mx_array *b, const mx_params *p, con
     const int s = p->conv_grad.stride[i], d = p->conv_grad.dilation[i];
     const int lo = p->conv_grad.pad_lo[i], hi = p->conv_grad.pad_hi[i];
     if (s < 1 || d < 1 || lo < 0 || hi < 0 || k[i] < 1 || in[i] < 0 ||
-        out_len(in[i], k[i], s, lo, hi, d) != o[i]) {
+        mxi_conv_out_len(in[i], k[i], s, lo, hi, d) != o[i]) {
       snprintf(err, errlen, "spatial axis %d: input %lld, kernel %lld, stride %d, padding %d/%d, "
                "dilation %d do not give %lld outputs (internal)",
                i, (long long)in[i], (long long)k[i], s, lo, hi, d, (long long)o[i]);

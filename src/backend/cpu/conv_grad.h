@@ -4,18 +4,16 @@
 #ifndef MX_CPU_CONV_GRAD_H
 #define MX_CPU_CONV_GRAD_H
 
+#include "../common/conv_geom.h"
 #include "gemm.h"
 
 /* im2col/col2im buffers hold about this many bytes; work is chunked to stay under it. */
 #define MXI_CG_CHUNK_BYTES ((int64_t)8 << 20)
 
 typedef struct mxi_cg_plan {
+  mxi_conv_geom g;
   mx_dtype dt, ct;             /* storage dtype; compute dtype (float32, or float64) */
   size_t esz, csz;
-  int64_t n, ih, iw, oh, ow, kh, kw, cin, cout, groups, cin_g, cout_g;
-  int sh, sw, ph, pw, dh, dw;  /* stride, low padding, dilation */
-  int64_t kp;                  /* patch length kh * kw * cin_g */
-  int64_t taps;                /* kh * kw */
 } mxi_cg_plan;
 
 /* Sizes from the shapes of the input X [N, S..., C_in], the output cotangent C [N, O..., C_out]
@@ -23,33 +21,12 @@ typedef struct mxi_cg_plan {
 void mxi_cg_plan_init(mxi_cg_plan *p, const mx_array *x, const mx_array *c, const mx_array *w,
                       const mx_params *params);
 
-/* True when the convolution is a plain matrix product: 1x1 kernel, stride 1, no padding. */
-bool mxi_cg_pointwise(const mxi_cg_plan *p);
-
 /* a's values in the compute dtype, row-major: a's own memory when it already is that, else a
  * malloc'd copy returned in *owned (free it). NULL when out of memory. */
 const void *mxi_cg_dense(mx_array *a, mx_dtype ct, void **owned);
 
 /* Writes n compute-type values to storage dtype dt. */
 void mxi_cg_store(char *dst, const void *src, int64_t n, mx_dtype dt, mx_dtype ct);
-
-/* The input position of output pixel (oy, ox) at tap (th, tw), false in the padding. */
-static inline bool mxi_cg_tap(const mxi_cg_plan *p, int64_t oy, int64_t ox, int64_t th,
-                              int64_t tw, int64_t *y, int64_t *x) {
-  *y = oy * p->sh - p->ph + th * p->dh;
-  *x = ox * p->sw - p->pw + tw * p->dw;
-  return *y >= 0 && *y < p->ih && *x >= 0 && *x < p->iw;
-}
-
-/* The output pixel that reads input position (y, x) at tap (th, tw), false when none does. */
-static inline bool mxi_cg_untap(const mxi_cg_plan *p, int64_t y, int64_t x, int64_t th,
-                                int64_t tw, int64_t *oy, int64_t *ox) {
-  int64_t ny = y + p->ph - th * p->dh, nx = x + p->pw - tw * p->dw;
-  if (ny < 0 || nx < 0 || ny % p->sh || nx % p->sw) return false;
-  *oy = ny / p->sh;
-  *ox = nx / p->sw;
-  return *oy < p->oh && *ox < p->ow;
-}
 
 mx_status mxi_k_conv_grad_input(mx_array *out, mx_array *const *in, int n, const mx_params *p);
 mx_status mxi_k_conv_grad_weight(mx_array *out, mx_array *const *in, int n, const mx_params *p);

@@ -10,40 +10,11 @@
 void mxi_cg_plan_init(mxi_cg_plan *p, const mx_array *x, const mx_array *c, const mx_array *w,
                       const mx_params *params) {
   memset(p, 0, sizeof *p);
-  int ns = params->conv.nspatial;
   p->dt = (mx_dtype)x->dtype;
   p->ct = p->dt == MX_FLOAT64 ? MX_FLOAT64 : MX_FLOAT32;
   p->esz = mx_dtype_size(p->dt);
   p->csz = mx_dtype_size(p->ct);
-  p->n = x->shape[0];
-  p->ih = p->oh = p->kh = 1;
-  p->sh = p->dh = 1;
-  if (ns == 2) {
-    p->ih = x->shape[1];
-    p->oh = c->shape[1];
-    p->kh = w->shape[1];
-    p->sh = params->conv.stride[0];
-    p->ph = params->conv.pad_lo[0];
-    p->dh = params->conv.dilation[0];
-  }
-  p->iw = x->shape[ns];
-  p->ow = c->shape[ns];
-  p->kw = w->shape[ns];
-  p->sw = params->conv.stride[ns - 1];
-  p->pw = params->conv.pad_lo[ns - 1];
-  p->dw = params->conv.dilation[ns - 1];
-  p->cin = x->shape[ns + 1];
-  p->cout = c->shape[ns + 1];
-  p->groups = params->conv.groups;
-  p->cin_g = p->cin / p->groups;
-  p->cout_g = p->cout / p->groups;
-  p->taps = p->kh * p->kw;
-  p->kp = p->taps * p->cin_g;
-}
-
-bool mxi_cg_pointwise(const mxi_cg_plan *p) {
-  return p->kh == 1 && p->kw == 1 && p->sh == 1 && p->sw == 1 && p->ph == 0 && p->pw == 0 &&
-         p->oh == p->ih && p->ow == p->iw;
+  mxi_conv_geom_init(&p->g, x->shape, c->shape, w->shape, params);
 }
 
 /* dst[i] = src[i * stride bytes] in the compute dtype (float64 only comes from float64). */

@@ -9,19 +9,18 @@
 #include <string.h>
 
 #include "../../core/half.h"
+#include "../common/conv_geom.h"
 #include "gemm.h"
 
 #define CHUNK_BYTES ((int64_t)8 << 20) /* im2col rows per chunk: about this much memory */
 
 typedef struct conv_plan {
+  mxi_conv_geom g;
   mx_dtype dt, ct;          /* storage and compute dtypes */
   size_t esz, csz;
-  int64_t n, ih, iw, oh, ow, kh, kw, cin, cout, groups, cin_g, cout_g;
-  int sh, sw, ph, pw, dh, dw; /* stride, low padding, dilation */
   const char *x;
   int64_t xs[4];            /* element strides of x: batch, h, w, channel */
   const void *w;            /* compute-type weight, [C_out, patch] row-major */
-  int64_t kp;               /* patch length: kh * kw * cin_g */
   int64_t rows;             /* n * oh * ow */
   /* per chunk */
   void *cols;               /* [chunk rows, kp] */
@@ -73,25 +72,23 @@ static void store_half(char *dst, const float *src, int64_t n, mx_dtype dt) {
 
 /* The input row of output position r, tap (th, tw): NULL when it falls in the padding. */
 static const char *tap_src(const conv_plan *p, int64_t r, int64_t th, int64_t tw) {
-  int64_t b = r / (p->oh * p->ow), o = r % (p->oh * p->ow);
-  int64_t y = (o / p->ow) * p->sh - p->ph + th * p->dh;
-  int64_t x = (o % p->ow) * p->sw - p->pw + tw * p->dw;
-  if (y < 0 || y >= p->ih || x < 0 || x >= p->iw) return NULL;
+  int64_t b = r / (p->g.oh * p->g.ow), o = r % (p->g.oh * p->g.ow), y, x;
+  if (!mxi_conv_tap(&p->g, o / p->g.ow, o % p->g.ow, th, tw, &y, &x)) return NULL;
   return p->x + (b * p->xs[0] + y * p->xs[1] + x * p->xs[2]) * (int64_t)p->esz;
 }
 
 static void im2col_rows(void *ctx, int64_t lo, int64_t hi) {
   const conv_plan *p = ctx;
-  int64_t cofs = p->group * p->cin_g * p->xs[3] * (int64_t)p->esz;
+  int64_t cofs = p->group * p->g.cin_g * p->xs[3] * (int64_t)p->esz;
   for (int64_t i = lo; i < hi; i++) {
     int64_t r = p->r0 + i; /* i: row within the chunk */
-    char *dst = (char *)p->cols + (size_t)(i * p->kp) * p->csz;
-    for (int64_t th = 0; th < p->kh; th++)
-      for (int64_t tw = 0; tw < p->kw; tw++) {
+    char *dst = (char *)p->cols + (size_t)(i * p->g.kp) * p->csz;
+    for (int64_t th = 0; th < p->g.kh; th++)
+      for (int64_t tw = 0; tw < p->g.kw; tw++) {
         const char *src = tap_src(p, r, th, tw);
-        if (src) load_row(dst, src + cofs, p->xs[3], p->cin_g, p->dt);
-        else memset(dst, 0, (size_t)p->cin_g * p->csz);
-        dst += (size_t)p->cin_g * p->csz;
+        if (src) load_row(dst, src + cofs, p->xs[3], p->g.cin_g, p->dt);
+        else memset(dst, 0, (size_t)p->g.cin_g * p->csz);
+        dst += (size_t)p->g.cin_g * p->csz;
       }
   }
 }
@@ -106,7 +103,7 @@ static void im2col_rows(void *ctx, int64_t lo, int64_t hi) {
   static void NAME(void *ctx, int64_t lo, int64_t hi) {                                      \
     conv_plan *p = ctx;                                                                       \
     const CT *wt = p->w;                                                                      \
-    int64_t cin = p->cin, cout = p->cout, m = p->cout_g;                                      \
+    int64_t cin = p->g.cin, cout = p->g.cout, m = p->g.cout_g;                                      \
     CT *buf = malloc((size_t)(cin + cout) * sizeof(CT));                                      \
     if (!buf) {                                                                               \
       atomic_store(&p->failed, true);                                                         \
@@ -116,14 +113,14 @@ static void im2col_rows(void *ctx, int64_t lo, int64_t hi) {
     const bool direct = p->dt == p->ct && p->xs[3] == 1;                                      \
     for (int64_t r = lo; r < hi; r++) {                                                       \
       for (int64_t o = 0; o < cout; o++) acc[o] = 0;                                          \
-      for (int64_t th = 0; th < p->kh; th++)                                                  \
-        for (int64_t tw = 0; tw < p->kw; tw++) {                                              \
+      for (int64_t th = 0; th < p->g.kh; th++)                                                  \
+        for (int64_t tw = 0; tw < p->g.kw; tw++) {                                              \
           const char *src = tap_src(p, r, th, tw);                                            \
           if (!src) continue;                                                                 \
           const CT *xv = xr; /* channels read in place when already the compute type */     \
           if (direct) xv = (const CT *)src;                                                   \
           else load_row(xr, src, p->xs[3], cin, p->dt);                                       \
-          const CT *wrow = wt + (th * p->kw + tw) * cout;                                     \
+          const CT *wrow = wt + (th * p->g.kw + tw) * cout;                                     \
           if (m == 1) {                                                                       \
             mac_##NAME(acc, xv, wrow, cin);                                                   \
           } else {                                                                            \
@@ -170,37 +167,37 @@ static const void *weight_matrix(mx_array *w, mx_dtype ct, bool transposed, void
 
 static mx_status run_general(conv_plan *p, mx_array *out) {
   char *final = p->out;
-  int64_t chunk = CHUNK_BYTES / (int64_t)((size_t)p->kp * p->csz + 1);
+  int64_t chunk = CHUNK_BYTES / (int64_t)((size_t)p->g.kp * p->csz + 1);
   if (chunk < 64) chunk = 64;
   if (chunk > p->rows) chunk = p->rows;
-  size_t cols_bytes = (size_t)(chunk * p->kp) * p->csz + 1, obuf_bytes = (size_t)(chunk * p->cout) * p->csz + 1;
+  size_t cols_bytes = (size_t)(chunk * p->g.kp) * p->csz + 1, obuf_bytes = (size_t)(chunk * p->g.cout) * p->csz + 1;
   p->cols = mxi_scratch_alloc(cols_bytes); /* reused between calls: no fresh pages per step */
   void *obuf = p->dt == p->ct ? NULL : mxi_scratch_alloc(obuf_bytes);
   if (!p->cols || (p->dt != p->ct && !obuf)) {
     mxi_scratch_free(p->cols, cols_bytes);
     mxi_scratch_free(obuf, obuf_bytes);
     mxi_kernel_fail(out, "out of memory (or over the memory limit) for the im2col buffer "
-                    "(%lld x %lld, %zu bytes)", (long long)chunk, (long long)p->kp, cols_bytes);
+                    "(%lld x %lld, %zu bytes)", (long long)chunk, (long long)p->g.kp, cols_bytes);
     return MX_ERROR;
   }
   bool ok = true;
   for (p->r0 = 0; p->r0 < p->rows && ok; p->r0 += chunk) {
     int64_t nr = p->rows - p->r0 < chunk ? p->rows - p->r0 : chunk;
-    char *c = obuf ? obuf : final + (size_t)(p->r0 * p->cout) * p->csz;
-    for (p->group = 0; p->group < p->groups && ok; p->group++) {
-      int64_t grain = 4096 / (p->kp + 1) + 1;
+    char *c = obuf ? obuf : final + (size_t)(p->r0 * p->g.cout) * p->csz;
+    for (p->group = 0; p->group < p->g.groups && ok; p->group++) {
+      int64_t grain = 4096 / (p->g.kp + 1) + 1;
       mxi_parallel_for(nr, grain, im2col_rows, p);
       mxi_gemm_args g = {p->ct,
-                         nr, p->cout_g, p->kp,
-                         p->cols, p->kp, 1,
-                         (const char *)p->w + (size_t)(p->group * p->cout_g * p->kp) * p->csz, 1, p->kp,
-                         c + (size_t)(p->group * p->cout_g) * p->csz, p->cout};
+                         nr, p->g.cout_g, p->g.kp,
+                         p->cols, p->g.kp, 1,
+                         (const char *)p->w + (size_t)(p->group * p->g.cout_g * p->g.kp) * p->csz, 1, p->g.kp,
+                         c + (size_t)(p->group * p->g.cout_g) * p->csz, p->g.cout};
       ok = mxi_gemm(&g);
     }
     if (obuf)
       for (int64_t r = 0; r < nr; r++)
-        store_half(final + (size_t)((p->r0 + r) * p->cout) * p->esz,
-                   (const float *)obuf + r * p->cout, p->cout, p->dt);
+        store_half(final + (size_t)((p->r0 + r) * p->g.cout) * p->esz,
+                   (const float *)obuf + r * p->g.cout, p->g.cout, p->dt);
   }
   mxi_scratch_free(p->cols, cols_bytes);
   mxi_scratch_free(obuf, obuf_bytes);
@@ -214,7 +211,7 @@ static mx_status run_general(conv_plan *p, mx_array *out) {
 /* The 1x1, stride 1, unpadded case: output rows are input rows, so A is x itself when its
  * (batch, h, w) axes collapse into one row stride. */
 static bool pointwise_stride(const conv_plan *p, int64_t *rs) {
-  int64_t dims[3] = {p->n, p->oh, p->ow}, st[3] = {p->xs[0], p->xs[1], p->xs[2]};
+  int64_t dims[3] = {p->g.n, p->g.oh, p->g.ow}, st[3] = {p->xs[0], p->xs[1], p->xs[2]};
   bool have = false;
   int64_t expect = 0;
   for (int i = 2; i >= 0; i--) {
@@ -229,7 +226,7 @@ static bool pointwise_stride(const conv_plan *p, int64_t *rs) {
       expect *= dims[i];
     }
   }
-  if (!have) *rs = p->cin * p->xs[3];
+  if (!have) *rs = p->g.cin * p->xs[3];
   return true;
 }
 
@@ -253,40 +250,16 @@ static mx_status k_conv(mx_array *out, mx_array *const *in, int n, const mx_para
   }
   const int64_t es = (int64_t)p.esz;
   const int ns = params->conv.nspatial;
-  p.n = x->shape[0];
+  mxi_conv_geom_init(&p.g, x->shape, out->shape, w->shape, params);
   if (ns == 1) { /* a 2-D convolution with H = 1 */
-    p.ih = p.oh = p.kh = 1;
-    p.sh = p.dh = 1;
-    p.ph = 0;
-    p.iw = x->shape[1];
-    p.ow = out->shape[1];
-    p.kw = w->shape[1];
     p.xs[0] = x->strides[0] / es;
     p.xs[1] = 0;
     p.xs[2] = x->strides[1] / es;
     p.xs[3] = x->strides[2] / es;
   } else {
-    p.ih = x->shape[1];
-    p.iw = x->shape[2];
-    p.oh = out->shape[1];
-    p.ow = out->shape[2];
-    p.kh = w->shape[1];
-    p.kw = w->shape[2];
-    p.sh = params->conv.stride[0];
-    p.ph = params->conv.pad_lo[0];
-    p.dh = params->conv.dilation[0];
     for (int i = 0; i < 4; i++) p.xs[i] = x->strides[i] / es;
   }
-  p.sw = params->conv.stride[ns - 1];
-  p.pw = params->conv.pad_lo[ns - 1];
-  p.dw = params->conv.dilation[ns - 1];
-  p.cin = x->shape[ns + 1];
-  p.cout = out->shape[ns + 1];
-  p.groups = params->conv.groups;
-  p.cin_g = p.cin / p.groups;
-  p.cout_g = p.cout / p.groups;
-  p.kp = p.kh * p.kw * p.cin_g;
-  p.rows = p.n * p.oh * p.ow;
+  p.rows = p.g.n * p.g.oh * p.g.ow;
   p.x = mxi_host_ptr(x);
   p.out = mxi_host_ptr(out);
   mx_status st = MX_OK;
@@ -294,14 +267,14 @@ static mx_status k_conv(mx_array *out, mx_array *const *in, int n, const mx_para
   if (!p.out || (!p.x && x->size > 0)) {
     mxi_kernel_fail(out, "could not access the operands' host memory");
     st = MX_ERROR;
-  } else if (p.kp == 0) { /* no input channels: empty sums */
+  } else if (p.g.kp == 0) { /* no input channels: empty sums */
     memset(p.out, 0, mx_array_nbytes(out));
-  } else if (p.cin_g == 1 && p.groups > 1) {
+  } else if (p.g.cin_g == 1 && p.g.groups > 1) {
     if (!(p.w = weight_matrix(w, p.ct, true, &wown))) {
       mxi_kernel_fail(out, "out of memory converting the weight");
       st = MX_ERROR;
     } else {
-      int64_t grain = 16384 / (p.kh * p.kw * p.cout + 1) + 1;
+      int64_t grain = 16384 / (p.g.kh * p.g.kw * p.g.cout + 1) + 1;
       mxi_parallel_for(p.rows, grain, p.ct == MX_FLOAT64 ? depthwise_f64 : depthwise_f32, &p);
       if (atomic_load(&p.failed)) {
         mxi_kernel_fail(out, "out of memory for depthwise work buffers");
@@ -313,17 +286,15 @@ static mx_status k_conv(mx_array *out, mx_array *const *in, int n, const mx_para
     st = MX_ERROR;
   } else {
     int64_t rs = 0;
-    bool pointwise = p.kh == 1 && p.kw == 1 && p.sh == 1 && p.sw == 1 && p.ph == 0 &&
-                     p.pw == 0 && p.oh == p.ih && p.ow == p.iw && p.dt == p.ct &&
-                     pointwise_stride(&p, &rs);
+    bool pointwise = mxi_conv_pointwise(&p.g) && p.dt == p.ct && pointwise_stride(&p, &rs);
     if (pointwise) {
       bool ok = true;
-      for (int64_t g = 0; g < p.groups && ok; g++) {
+      for (int64_t g = 0; g < p.g.groups && ok; g++) {
         mxi_gemm_args ga = {p.ct,
-                            p.rows, p.cout_g, p.cin_g,
-                            p.x + g * p.cin_g * p.xs[3] * es, rs, p.xs[3],
-                            (const char *)p.w + (size_t)(g * p.cout_g * p.kp) * p.csz, 1, p.kp,
-                            p.out + (size_t)(g * p.cout_g) * p.esz, p.cout};
+                            p.rows, p.g.cout_g, p.g.cin_g,
+                            p.x + g * p.g.cin_g * p.xs[3] * es, rs, p.xs[3],
+                            (const char *)p.w + (size_t)(g * p.g.cout_g * p.g.kp) * p.csz, 1, p.g.kp,
+                            p.out + (size_t)(g * p.g.cout_g) * p.esz, p.g.cout};
         ok = mxi_gemm(&ga);
       }
       if (!ok) {

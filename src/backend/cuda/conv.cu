@@ -55,12 +55,12 @@ __global__ void im2col_kernel(const char *x, int64_t xs0, int64_t xs1, int64_t x
 template <typename T>
 __global__ void col2im_kernel(const typename mxc_num<T>::C *cols, mxi_cv_plan p, T *dx, int64_t n) {
   typedef typename mxc_num<T>::C C;
-  const int64_t hw = p.ih * p.iw;
+  const int64_t hw = p.g.ih * p.g.iw;
   GRID_LOOP(e, n) {
-    int64_t ch = e % p.cin, pix = e / p.cin, b = pix / hw, y = (pix % hw) / p.iw, x = pix % p.iw;
+    int64_t ch = e % p.g.cin, pix = e / p.g.cin, b = pix / hw, y = (pix % hw) / p.g.iw, x = pix % p.g.iw;
     C s = 0;
-    for (int64_t th = 0; th < p.kh; th++)
-      for (int64_t tw = 0; tw < p.kw; tw++) {
+    for (int64_t th = 0; th < p.g.kh; th++)
+      for (int64_t tw = 0; tw < p.g.kw; tw++) {
         int64_t k = mxi_cv_col2im_src(&p, b, y, x, ch, th, tw);
         if (k >= 0) s += cols[k];
       }
@@ -128,7 +128,7 @@ template <typename T> struct conv_run {
 
 template <typename T> static bool im2col(conv_run<T> *r, int64_t n0, int64_t ni) {
   const mxi_cv_plan &p = r->p;
-  int64_t n = ni * p.oh * p.ow * p.row;
+  int64_t n = ni * p.g.oh * p.g.ow * p.row;
   im2col_kernel<T><<<mxc_grid_capped(r->c, n, MXC_THREADS), MXC_THREADS, 0, r->c->s>>>(
       r->x, r->xs[0], r->xs[1], r->xs[2], r->xs[3], p, n0, r->cols, n);
   return mxc_launched(r->c, "conv_im2col");
@@ -141,7 +141,7 @@ template <typename T> static bool chunk(conv_run<T> *r, int64_t t) {
   const mx_dtype ct = std::is_same<C, double>::value ? MX_FLOAT64 : MX_FLOAT32;
   int64_t n0, ni;
   mxi_cv_chunk(&p, t, &n0, &ni);
-  const int64_t xo = n0 * p.ih * p.iw * p.cin, co = n0 * p.oh * p.ow * p.cout;
+  const int64_t xo = n0 * p.g.ih * p.g.iw * p.g.cin, co = n0 * p.g.oh * p.g.ow * p.g.cout;
   const C *xd = reinterpret_cast<const C *>(r->x) + xo; // direct only: x is dense, compute type
   mxi_mm_gemm g;
   mxi_cv_gemm(&p, r->kind, ni, &g);
@@ -150,13 +150,13 @@ template <typename T> static bool chunk(conv_run<T> *r, int64_t t) {
       if (!r->direct && !im2col(r, n0, ni)) return false;
       C *dst = r->same ? reinterpret_cast<C *>(r->o) + co : r->stage;
       if (!mxc_gemm(r->c, ct, &g, r->direct ? xd : r->cols, r->w, dst, false, r->in)) return false;
-      return r->same || store<T>(r->c, r->stage, r->o + co, ni * p.oh * p.ow * p.cout);
+      return r->same || store<T>(r->c, r->stage, r->o + co, ni * p.g.oh * p.g.ow * p.g.cout);
     }
     case MXI_CV_GRAD_INPUT: {
       C *dst = r->direct ? reinterpret_cast<C *>(r->o) + xo : r->cols;
       if (!mxc_gemm(r->c, ct, &g, r->cot + co, r->w, dst, false, r->in)) return false;
       if (r->direct) return true;
-      int64_t n = ni * p.ih * p.iw * p.cin;
+      int64_t n = ni * p.g.ih * p.g.iw * p.g.cin;
       col2im_kernel<T><<<mxc_grid_capped(r->c, n, MXC_THREADS), MXC_THREADS, 0, r->c->s>>>(r->cols, p, r->o + xo, n);
       return mxc_launched(r->c, "conv_col2im");
     }
@@ -193,7 +193,7 @@ static bool run(mxc_ctx *c, mxi_cv_kind kind, mx_array *const *ops, mx_array *co
   mx_array *cot = kind == MXI_CV_CONV ? out : kind == MXI_CV_GRAD_INPUT ? ops[0] : ops[1];
   mx_array *w = kind == MXI_CV_GRAD_WEIGHT ? out : ops[1];
   mxi_cv_plan_init(&r.p, x, cot, w, prm, sizeof(C), MXI_CV_CHUNK_BYTES);
-  const bool pointwise = mxi_cv_pointwise(&r.p);
+  const bool pointwise = mxi_conv_pointwise(&r.p.g);
   void *own_w = NULL, *own_c = NULL;
   bool ok = true;
   if (kind == MXI_CV_GRAD_INPUT) {
@@ -211,9 +211,9 @@ static bool run(mxc_ctx *c, mxi_cv_kind kind, mx_array *const *ops, mx_array *co
     else ok = (r.cot = dense<T>(c, ops[1], p1, &own_c)) != NULL;
   }
   if (ok && !r.direct)
-    ok = (r.cols = (C *)mxc_scratch(c, (size_t)(r.p.imgs * r.p.oh * r.p.ow * r.p.row) * sizeof(C))) != NULL;
+    ok = (r.cols = (C *)mxc_scratch(c, (size_t)(r.p.imgs * r.p.g.oh * r.p.g.ow * r.p.row) * sizeof(C))) != NULL;
   if (ok && !r.same && kind != MXI_CV_GRAD_INPUT) {
-    int64_t n = kind == MXI_CV_CONV ? r.p.imgs * r.p.oh * r.p.ow * r.p.cout : out->size;
+    int64_t n = kind == MXI_CV_CONV ? r.p.imgs * r.p.g.oh * r.p.g.ow * r.p.g.cout : out->size;
     ok = (r.stage = (C *)mxc_scratch(c, (size_t)n * sizeof(C))) != NULL;
   }
   for (int64_t t = 0; ok && t < r.p.chunks; t++) ok = chunk(&r, t);

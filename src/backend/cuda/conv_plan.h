@@ -13,6 +13,7 @@
 #ifndef MX_CUDA_CONV_PLAN_H
 #define MX_CUDA_CONV_PLAN_H
 
+#include "../common/conv_geom.h"
 #include "matmul_plan.h"
 
 #include "../../core/hd.h"
@@ -27,10 +28,9 @@ extern "C" {
 typedef enum { MXI_CV_CONV, MXI_CV_GRAD_INPUT, MXI_CV_GRAD_WEIGHT } mxi_cv_kind;
 
 typedef struct mxi_cv_plan {
-  int64_t n, ih, iw, oh, ow, kh, kw, cin, cout, groups, cin_g, cout_g;
-  int64_t sh, sw, ph, pw, dh, dw; /* stride, low padding, dilation */
-  int64_t taps, kp, row;          /* kh * kw; taps * C_in/g; groups * kp (a column-buffer row) */
-  int64_t imgs, chunks;           /* images per chunk; number of chunks */
+  mxi_conv_geom g;
+  int64_t row;          /* groups * kp (a column-buffer row) */
+  int64_t imgs, chunks; /* images per chunk; number of chunks */
 } mxi_cv_plan;
 
 /* Sizes from the shapes of the input x [N, S..., C_in], the output or cotangent c
@@ -41,10 +41,6 @@ void mxi_cv_plan_init(mxi_cv_plan *p, const mx_array *x, const mx_array *c, cons
 
 /* Images [*n0, *n0 + *ni) of chunk t < p->chunks. */
 void mxi_cv_chunk(const mxi_cv_plan *p, int64_t t, int64_t *n0, int64_t *ni);
-
-/* 1x1 kernel, stride 1, no padding: the column buffer is the input itself (a row-major input of
- * the compute dtype can stand in for it; a row-major gradient need not be gathered). */
-bool mxi_cv_pointwise(const mxi_cv_plan *p);
 
 /* The chunk's GEMM (ni images), batched over the groups. Operands, from their first element:
  *   CONV:        A = cols, B = weight [C_out, kp], C = the chunk's first output row
@@ -57,26 +53,24 @@ void mxi_cv_gemm(const mxi_cv_plan *p, mxi_cv_kind kind, int64_t ni, mxi_mm_gemm
  * false when it lies in the padding (the element is 0). */
 MXI_HD bool mxi_cv_im2col_src(const mxi_cv_plan *p, int64_t e, int64_t *b, int64_t *y,
                                  int64_t *x, int64_t *ch) {
-  int64_t r = e / p->row, q = e - r * p->row, ohw = p->oh * p->ow;
-  int64_t g = q / p->kp, k = q - g * p->kp, t = k / p->cin_g, c = k - t * p->cin_g;
-  int64_t o = r % ohw, th = t / p->kw, tw = t - th * p->kw;
+  const mxi_conv_geom *G = &p->g;
+  int64_t r = e / p->row, q = e - r * p->row, ohw = G->oh * G->ow;
+  int64_t g = q / G->kp, k = q - g * G->kp, t = k / G->cin_g, c = k - t * G->cin_g;
+  int64_t o = r % ohw, th = t / G->kw, tw = t - th * G->kw;
   *b = r / ohw;
-  *y = (o / p->ow) * p->sh - p->ph + th * p->dh;
-  *x = (o % p->ow) * p->sw - p->pw + tw * p->dw;
-  *ch = g * p->cin_g + c;
-  return *y >= 0 && *y < p->ih && *x >= 0 && *x < p->iw;
+  *ch = g * G->cin_g + c;
+  return mxi_conv_tap(G, o / G->ow, o % G->ow, th, tw, y, x);
 }
 
 /* The column-buffer element through which tap (th, tw) of an output pixel reads input element
  * (image b of the chunk, y, x, channel ch); -1 when no output pixel reads it through that tap. */
 MXI_HD int64_t mxi_cv_col2im_src(const mxi_cv_plan *p, int64_t b, int64_t y, int64_t x,
                                     int64_t ch, int64_t th, int64_t tw) {
-  int64_t ny = y + p->ph - th * p->dh, nx = x + p->pw - tw * p->dw;
-  if (ny < 0 || nx < 0 || ny % p->sh || nx % p->sw) return -1;
-  int64_t oy = ny / p->sh, ox = nx / p->sw;
-  if (oy >= p->oh || ox >= p->ow) return -1;
-  int64_t g = ch / p->cin_g, c = ch - g * p->cin_g;
-  return ((b * p->oh + oy) * p->ow + ox) * p->row + g * p->kp + (th * p->kw + tw) * p->cin_g + c;
+  const mxi_conv_geom *G = &p->g;
+  int64_t oy, ox;
+  if (!mxi_conv_untap(G, y, x, th, tw, &oy, &ox)) return -1;
+  int64_t g = ch / G->cin_g, c = ch - g * G->cin_g;
+  return ((b * G->oh + oy) * G->ow + ox) * p->row + g * G->kp + (th * G->kw + tw) * G->cin_g + c;
 }
 
 #ifdef __cplusplus
