@@ -37,6 +37,7 @@ mx_backend *mxi_cpu_backend_init(void) {
   mxi_cpu_register_scan(k);
   mxi_cpu_register_join(k);
   mxi_cpu_register_indexing(k);
+  mxi_cpu_register_scatter(k);
   mxi_cpu_register_sort(k);
   mxi_cpu_register_linalg(k);
   mxi_cpu_register_nn(k);

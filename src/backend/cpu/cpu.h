@@ -44,6 +44,7 @@ void mxi_cpu_register_reduce(mx_kernel_fn *k);
 void mxi_cpu_register_scan(mx_kernel_fn *k);
 void mxi_cpu_register_join(mx_kernel_fn *k);
 void mxi_cpu_register_indexing(mx_kernel_fn *k);
+void mxi_cpu_register_scatter(mx_kernel_fn *k);
 void mxi_cpu_register_sort(mx_kernel_fn *k);
 void mxi_cpu_register_linalg(mx_kernel_fn *k);
 void mxi_cpu_register_nn(mx_kernel_fn *k);

@@ -1,5 +1,6 @@
-/* index_offsets.c — turns the index arrays of GATHER and SCATTER into byte offsets, checking
- * every index before any data moves, in parallel over index positions. */
+/* index_offsets.c — what the index kernels (k_indexing.c, k_scatter.c) share: the index arrays
+ * of GATHER and SCATTER turned into byte offsets, checking every index before any data moves, in
+ * parallel over index positions; the walk and the bad-index error of the along-axis kernels. */
 #include "index_util.h"
 
 typedef struct offsets_task {
@@ -81,4 +82,33 @@ bool mxi_index_offsets(mx_array *out, const mxi_index_set *s, int64_t nI, int64_
     mxi_kernel_fail(out, "index %s is out of range for an axis of size %lld%s (in mx_%s)", v,
                     (long long)s->dims[ax], where, s->op);
   return false;
+}
+
+void mxi_along_walk(mxi_walk *w, const int64_t *shape, int nd, int ax, int nops,
+                    mx_array *const *ops) {
+  w->nd = 0;
+  w->nops = nops;
+  for (int i = 0; i < nd; i++) {
+    if (i == ax) continue;
+    w->shape[w->nd] = shape[i];
+    for (int k = 0; k < nops; k++) w->strides[k][w->nd] = ops[k]->strides[i];
+    w->nd++;
+  }
+}
+
+void mxi_along_fail(mx_array *out, mx_array *idx, int ax, int64_t dim, int64_t bad,
+                    const char *op) {
+  /* bad = row * len + j: j along ax, row over the other axes (row-major) */
+  int64_t len = idx->shape[ax], f = bad / len, off = (bad % len) * idx->strides[ax];
+  for (int i = idx->ndim - 1; i >= 0; i--) {
+    if (i == ax) continue;
+    off += (f % idx->shape[i]) * idx->strides[i];
+    f /= idx->shape[i];
+  }
+  char v[32], from[64] = "";
+  mxi_index_str(v, sizeof v, (const char *)mxi_host_ptr(idx) + off, (mx_dtype)idx->dtype);
+  if (op && strcmp(op, mxi_prims[out->prim].name) != 0)
+    snprintf(from, sizeof from, " (in mx_%s)", op);
+  mxi_kernel_fail(out, "index %s is out of range for axis %d of size %lld%s", v, ax,
+                  (long long)dim, from);
 }

@@ -119,7 +119,8 @@ bool mxi_index_offsets(mx_array *out, const mxi_index_set *s, int64_t nI, int64_
 void mxi_along_fail(mx_array *out, mx_array *idx, int ax, int64_t dim, int64_t bad,
                     const char *op);
 
-/* SCATTER and SCATTER_ALONG_AXIS (k_scatter.c), registered by mxi_cpu_register_indexing. */
-void mxi_cpu_register_scatter(mx_kernel_fn *k);
+/* Sets up w over every axis but ax of shape, for nops (<= 3) operands' strides. */
+void mxi_along_walk(mxi_walk *w, const int64_t *shape, int nd, int ax, int nops,
+                    mx_array *const *ops);
 
 #endif

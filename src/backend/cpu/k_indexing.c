@@ -134,19 +134,6 @@ static void take_along_range(void *arg, int64_t lo, int64_t hi) {
   }
 }
 
-/* Sets up the walk over every axis but ax of shape, for up to 3 operands. */
-static void along_walk(mxi_walk *w, const int64_t *shape, int nd, int ax, int nops,
-                       mx_array *const *ops) {
-  w->nd = 0;
-  w->nops = nops;
-  for (int i = 0; i < nd; i++) {
-    if (i == ax) continue;
-    w->shape[w->nd] = shape[i];
-    for (int k = 0; k < nops; k++) w->strides[k][w->nd] = ops[k]->strides[i];
-    w->nd++;
-  }
-}
-
 static mx_status k_take_along(mx_array *out, mx_array *const *in, int n, const mx_params *p) {
   (void)n;
   mx_array *a = in[0], *idx = in[1];
@@ -159,7 +146,7 @@ static mx_status k_take_along(mx_array *out, mx_array *const *in, int n, const m
                   .as = a->strides[ax], .is = idx->strides[ax]};
   atomic_init(&t.bad, INT64_MAX);
   mx_array *ops[3] = {out, a, idx};
-  along_walk(&t.w, out->shape, out->ndim, ax, 3, ops);
+  mxi_along_walk(&t.w, out->shape, out->ndim, ax, 3, ops);
   mxi_parallel_for(out->size / t.len, (1 << 14) / t.len + 1, take_along_range, &t);
   int64_t bad = atomic_load(&t.bad);
   if (bad == INT64_MAX) return MX_OK;
@@ -167,26 +154,8 @@ static mx_status k_take_along(mx_array *out, mx_array *const *in, int n, const m
   return MX_ERROR;
 }
 
-void mxi_along_fail(mx_array *out, mx_array *idx, int ax, int64_t dim, int64_t bad,
-                    const char *op) {
-  /* bad = row * len + j: j along ax, row over the other axes (row-major) */
-  int64_t len = idx->shape[ax], f = bad / len, off = (bad % len) * idx->strides[ax];
-  for (int i = idx->ndim - 1; i >= 0; i--) {
-    if (i == ax) continue;
-    off += (f % idx->shape[i]) * idx->strides[i];
-    f /= idx->shape[i];
-  }
-  char v[32], from[64] = "";
-  mxi_index_str(v, sizeof v, (const char *)mxi_host_ptr(idx) + off, (mx_dtype)idx->dtype);
-  if (op && strcmp(op, mxi_prims[out->prim].name) != 0)
-    snprintf(from, sizeof from, " (in mx_%s)", op);
-  mxi_kernel_fail(out, "index %s is out of range for axis %d of size %lld%s", v, ax,
-                  (long long)dim, from);
-}
-
 void mxi_cpu_register_indexing(mx_kernel_fn *k) {
   k[MX_PRIM_SLICE_UPDATE] = k_slice_update;
   k[MX_PRIM_GATHER] = k_gather;
   k[MX_PRIM_TAKE_ALONG_AXIS] = k_take_along;
-  mxi_cpu_register_scatter(k);
 }

@@ -231,15 +231,8 @@ static mx_status k_scatter_along(mx_array *out, mx_array *const *in, int n, cons
                   .dim = out->shape[ax], .os = out->strides[ax], .is = idx->strides[ax],
                   .vs = val->strides[ax]};
   atomic_init(&t.bad, INT64_MAX);
-  t.w.nops = 3;
-  for (int i = 0; i < idx->ndim; i++) {
-    if (i == ax) continue;
-    t.w.shape[t.w.nd] = idx->shape[i];
-    t.w.strides[0][t.w.nd] = out->strides[i];
-    t.w.strides[1][t.w.nd] = idx->strides[i];
-    t.w.strides[2][t.w.nd] = val->strides[i];
-    t.w.nd++;
-  }
+  mx_array *ops[3] = {out, idx, val};
+  mxi_along_walk(&t.w, idx->shape, idx->ndim, ax, 3, ops);
   mxi_parallel_for(idx->size / t.len, (1 << 14) / t.len + 1, along_range, &t);
   int64_t bad = atomic_load(&t.bad);
   if (bad == INT64_MAX) return MX_OK;
