@@ -271,12 +271,12 @@ TEST(copy_plan_merges_and_narrows) {
 TEST(index_values) {
   int64_t v;
   uint64_t huge = (uint64_t)INT64_MAX + 1;
-  CHECK(!mxi_ix_norm(mxi_ix_load((const char *)&huge, MX_UINT64, &v), &v, 10, 1));
+  CHECK(!mxi_norm_index(mxi_load_index((const char *)&huge, MX_UINT64, &v), &v, 10, 1));
   int8_t m = -3;
-  CHECK(mxi_ix_norm(mxi_ix_load((const char *)&m, MX_INT8, &v), &v, 10, 1) && v == 7);
-  CHECK(!mxi_ix_norm(mxi_ix_load((const char *)&m, MX_INT8, &v), &v, 10, 4)); /* 7 + 4 > 10 */
+  CHECK(mxi_norm_index(mxi_load_index((const char *)&m, MX_INT8, &v), &v, 10, 1) && v == 7);
+  CHECK(!mxi_norm_index(mxi_load_index((const char *)&m, MX_INT8, &v), &v, 10, 4)); /* 7 + 4 > 10 */
   m = -11;
-  CHECK(!mxi_ix_norm(mxi_ix_load((const char *)&m, MX_INT8, &v), &v, 10, 1));
+  CHECK(!mxi_norm_index(mxi_load_index((const char *)&m, MX_INT8, &v), &v, 10, 1));
 }
 
 TEST(gather_cases) {

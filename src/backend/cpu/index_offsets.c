@@ -1,7 +1,9 @@
 /* index_offsets.c — what the index kernels (k_indexing.c, k_scatter.c) share: the index arrays
  * of GATHER and SCATTER turned into byte offsets, checking every index before any data moves, in
- * parallel over index positions; the walk and the bad-index error of the along-axis kernels. */
+ * parallel over index positions; the walk of the along-axis kernels. */
 #include "index_util.h"
+
+#include "../common/index_errors.h"
 
 typedef struct offsets_task {
   const mxi_index_set *s;
@@ -70,17 +72,8 @@ bool mxi_index_offsets(mx_array *out, const mxi_index_set *s, int64_t nI, int64_
   int k = 0;
   position_offset(&t, &w, &off, &k);
   int ax = s->axes[k];
-  char v[32], where[64] = "";
-  mxi_index_str(v, sizeof v, t.base[k] + w.off[k], (mx_dtype)s->idx[k]->dtype);
-  if (s->block[ax] > 1)
-    snprintf(where, sizeof where, " with a block of %lld", (long long)s->block[ax]);
-  bool own = !s->op || strcmp(s->op, mxi_prims[out->prim].name) == 0;
-  if (own)
-    mxi_kernel_fail(out, "index %s (index array %d) is out of range for axis %d of size %lld%s",
-                    v, k, ax, (long long)s->dims[ax], where);
-  else /* the op's axes are not the primitive's: name only the size */
-    mxi_kernel_fail(out, "index %s is out of range for an axis of size %lld%s (in mx_%s)", v,
-                    (long long)s->dims[ax], where, s->op);
+  mxi_index_fail(out, s->op, k, ax, s->dims[ax], s->block[ax], t.base[k] + w.off[k],
+                 s->idx[k]->dtype);
   return false;
 }
 
@@ -94,21 +87,4 @@ void mxi_along_walk(mxi_walk *w, const int64_t *shape, int nd, int ax, int nops,
     for (int k = 0; k < nops; k++) w->strides[k][w->nd] = ops[k]->strides[i];
     w->nd++;
   }
-}
-
-void mxi_along_fail(mx_array *out, mx_array *idx, int ax, int64_t dim, int64_t bad,
-                    const char *op) {
-  /* bad = row * len + j: j along ax, row over the other axes (row-major) */
-  int64_t len = idx->shape[ax], f = bad / len, off = (bad % len) * idx->strides[ax];
-  for (int i = idx->ndim - 1; i >= 0; i--) {
-    if (i == ax) continue;
-    off += (f % idx->shape[i]) * idx->strides[i];
-    f /= idx->shape[i];
-  }
-  char v[32], from[64] = "";
-  mxi_index_str(v, sizeof v, (const char *)mxi_host_ptr(idx) + off, (mx_dtype)idx->dtype);
-  if (op && strcmp(op, mxi_prims[out->prim].name) != 0)
-    snprintf(from, sizeof from, " (in mx_%s)", op);
-  mxi_kernel_fail(out, "index %s is out of range for axis %d of size %lld%s", v, ax,
-                  (long long)dim, from);
 }

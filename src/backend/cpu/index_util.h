@@ -8,45 +8,9 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "../common/index.h"
+#include "../common/index_errors.h"
 #include "cpu.h"
-
-/* Reads the index at p. false when no array could have it (a uint64 above INT64_MAX). */
-static inline bool mxi_load_index(const char *p, mx_dtype dt, int64_t *v) {
-  switch (dt) {
-    case MX_UINT8: *v = *(const uint8_t *)p; return true;
-    case MX_UINT16: *v = *(const uint16_t *)p; return true;
-    case MX_UINT32: *v = *(const uint32_t *)p; return true;
-    case MX_UINT64: {
-      uint64_t u = *(const uint64_t *)p;
-      *v = u > (uint64_t)INT64_MAX ? -1 : (int64_t)u;
-      return u <= (uint64_t)INT64_MAX;
-    }
-    case MX_INT8: *v = *(const int8_t *)p; return true;
-    case MX_INT16: *v = *(const int16_t *)p; return true;
-    case MX_INT32: *v = *(const int32_t *)p; return true;
-    case MX_INT64: *v = *(const int64_t *)p; return true;
-    default: *v = 0; return false; /* constructors only let integer indices through */
-  }
-}
-
-/* Normalizes a loaded index for an axis of size dim (negative counts from the end) such that a
- * block of `block` elements starting there fits. */
-static inline bool mxi_norm_index(bool loaded, int64_t *v, int64_t dim, int64_t block) {
-  if (!loaded) return false;
-  if (*v < 0) *v += dim;
-  return *v >= 0 && *v < dim && *v <= dim - block;
-}
-
-/* Writes the index stored at p (its dtype's own notation) into buf. */
-static inline void mxi_index_str(char *buf, size_t len, const char *p, mx_dtype dt) {
-  if (dt == MX_UINT64)
-    snprintf(buf, len, "%llu", (unsigned long long)*(const uint64_t *)p);
-  else {
-    int64_t v;
-    mxi_load_index(p, dt, &v);
-    snprintf(buf, len, "%lld", (long long)v);
-  }
-}
 
 /* Walks a shape in row-major order keeping a byte offset per operand. */
 #define MXI_WALK_OPS (MX_MAX_DIMS + 2)
@@ -113,11 +77,6 @@ typedef struct mxi_index_set {
  * index and returns false (offs is then partly written; nothing else is touched). */
 bool mxi_index_offsets(mx_array *out, const mxi_index_set *s, int64_t nI, int64_t *offs,
                        int64_t *xoffs);
-
-/* Fails out for the bad index of idx at bad = row * idx->shape[ax] + j (along-axis kernels:
- * j along ax, row over the other axes). */
-void mxi_along_fail(mx_array *out, mx_array *idx, int ax, int64_t dim, int64_t bad,
-                    const char *op);
 
 /* Sets up w over every axis but ax of shape, for nops (<= 3) operands' strides. */
 void mxi_along_walk(mxi_walk *w, const int64_t *shape, int nd, int ax, int nops,

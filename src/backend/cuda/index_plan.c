@@ -7,9 +7,10 @@
 #include <string.h>
 
 #include "../common/dims.h"
+#include "../common/index_errors.h"
 
 #include "../../core/convert.h"
-#include "../cpu/index_util.h"
+#include "../../core/registry.h"
 
 void mxi_copy_plan_make(mxi_copy_plan *p, int nd, const int64_t *shape, const int64_t *dst_st,
                         const int64_t *src_st) {
@@ -101,30 +102,36 @@ int64_t mxi_along_first_bad(const mxi_along *w, const char *idx) {
 
 /* ---- errors: rerun the CPU's checks on host copies of the indices ---- */
 
-static void fail_offsets(mx_array *out, const mxi_index_set *s, int64_t nI) {
-  int64_t *offs = malloc(2 * (size_t)(nI > 0 ? nI : 1) * sizeof *offs);
-  if (!offs) {
-    mxi_kernel_fail(out, "an index is out of range (out of memory locating it)");
-    return;
+/* Finds the first bad position of I (and the first bad index array there) on host copies of
+ * the indices, as the CPU's mxi_index_offsets does, and fails out with the CPU's message. */
+static void fail_ix(mx_array *out, int n, mx_array *const *idx, const int *axes,
+                    const mx_array *a, const int64_t *block, const mx_array *extra, const char *op) {
+  mxi_ix_set s;
+  mxi_ix_set_make(&s, n, idx, axes, a->shape, block, a->strides, extra);
+  for (int k = 0; k < n; k++) s.base[k] = (const char *)mxi_host_ptr(idx[k]);
+  int64_t f = mxi_ix_first_bad(&s), o[MX_MAX_DIMS] = {0};
+  for (int d = s.nd - 1; d >= 0 && f >= 0; d--) {
+    int64_t q = f % s.shape[d];
+    f /= s.shape[d];
+    for (int k = 0; k < n; k++) o[k] += q * s.st[k][d];
   }
-  if (mxi_index_offsets(out, s, nI, offs, offs + nI)) /* the host disagrees: still an error */
-    mxi_kernel_fail(out, "an index is out of range on the device but not on the host (internal)");
-  free(offs);
+  for (int k = 0; k < n && f >= 0; k++) {
+    int64_t v;
+    if (!mxi_norm_index(mxi_load_index(s.base[k] + o[k], s.dtype[k], &v), &v, s.dim[k], s.block[k])) {
+      mxi_index_fail(out, op, k, axes[k], s.dim[k], s.block[k], s.base[k] + o[k], s.dtype[k]);
+      return;
+    }
+  }
+  mxi_kernel_fail(out, "an index is out of range on the device but not on the host (internal)");
 }
 
 void mxi_ix_fail_gather(mx_array *out, mx_array *const *in, int n, const mx_params *p) {
-  mx_array *a = in[0];
-  mxi_index_set s = {.n = n - 1, .idx = in + 1, .axes = p->gather.axes, .dims = a->shape,
-                     .block = p->gather.slice_sizes, .strides = a->strides, .op = p->gather.op};
-  fail_offsets(out, &s, n > 1 ? in[1]->size : 1);
+  fail_ix(out, n - 1, in + 1, p->gather.axes, in[0], p->gather.slice_sizes, NULL, p->gather.op);
 }
 
 void mxi_ix_fail_scatter(mx_array *out, mx_array *const *in, int n, const mx_params *p) {
-  mx_array *a = in[0], *u = in[1];
   int ni = n > 2 ? in[2]->ndim : 0;
-  mxi_index_set s = {.n = n - 2, .idx = in + 2, .axes = p->gather.axes, .dims = a->shape,
-                     .block = u->shape + ni, .strides = a->strides, .extra = u, .op = p->gather.op};
-  fail_offsets(out, &s, n > 2 ? in[2]->size : 1);
+  fail_ix(out, n - 2, in + 2, p->gather.axes, in[0], in[1]->shape + ni, in[1], p->gather.op);
 }
 
 void mxi_ix_fail_along(mx_array *out, mx_array *idx, int64_t dim, int64_t bad, const mx_params *p) {

@@ -8,6 +8,7 @@
 #include "../../core/internal.h"
 
 #include "../../core/hd.h"
+#include "../common/index.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -51,33 +52,6 @@ MXI_HD void mxi_copy_plan_off(const mxi_copy_plan *p, int64_t i, int64_t *od, in
   *os = s;
 }
 
-/* ---- index values: as the CPU's mxi_load_index / mxi_norm_index (cpu/index_util.h) ---- */
-
-/* Reads the index at p; false for a uint64 above INT64_MAX (no array has it). */
-MXI_HD bool mxi_ix_load(const char *p, int dt, int64_t *v) {
-  switch (dt) {
-    case MX_UINT8: *v = *(const uint8_t *)p; return true;
-    case MX_UINT16: *v = *(const uint16_t *)p; return true;
-    case MX_UINT32: *v = *(const uint32_t *)p; return true;
-    case MX_UINT64: {
-      uint64_t u = *(const uint64_t *)p;
-      *v = u > (uint64_t)INT64_MAX ? -1 : (int64_t)u;
-      return u <= (uint64_t)INT64_MAX;
-    }
-    case MX_INT8: *v = *(const int8_t *)p; return true;
-    case MX_INT16: *v = *(const int16_t *)p; return true;
-    case MX_INT32: *v = *(const int32_t *)p; return true;
-    case MX_INT64: *v = *(const int64_t *)p; return true;
-    default: *v = 0; return false;
-  }
-}
-
-/* Negative counts from the end; a block of `block` elements starting at *v must fit. */
-MXI_HD bool mxi_ix_norm(bool loaded, int64_t *v, int64_t dim, int64_t block) {
-  if (!loaded) return false;
-  if (*v < 0) *v += dim;
-  return *v >= 0 && *v < dim && *v <= dim - block;
-}
 
 /* ---- GATHER / SCATTER: n index arrays of one (broadcast) shape I ---- */
 typedef struct mxi_ix_set {
@@ -111,7 +85,7 @@ MXI_HD bool mxi_ix_position(const mxi_ix_set *s, int64_t f, int64_t *off, int64_
   int64_t t = 0;
   for (int k = 0; k < s->n; k++) {
     int64_t v;
-    if (!mxi_ix_norm(mxi_ix_load(s->base[k] + o[k], s->dtype[k], &v), &v, s->dim[k], s->block[k]))
+    if (!mxi_norm_index(mxi_load_index(s->base[k] + o[k], s->dtype[k], &v), &v, s->dim[k], s->block[k]))
       return false;
     t += v * s->tst[k];
   }
@@ -154,7 +128,7 @@ MXI_HD bool mxi_along_at(const mxi_along *w, const char *idx, int64_t i, int64_t
   }
   *pos = row * w->shape[w->ax] + j;
   int64_t v;
-  if (!mxi_ix_norm(mxi_ix_load(idx + o1, w->idt, &v), &v, w->dim, 1)) return false;
+  if (!mxi_norm_index(mxi_load_index(idx + o1, w->idt, &v), &v, w->dim, 1)) return false;
   off[0] = o0 + v * w->st[0][w->ax];
   off[1] = o1;
   off[2] = o2;
