@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../common/dims.h"
+#include "../common/reduce_plan.h"
 #include "loops.h"
 
 typedef union acc {
@@ -257,32 +257,16 @@ typedef struct plan {
 } plan;
 
 static void make_plan(plan *pl, const mx_array *a, const mx_params *p) {
-  bool red[MX_MAX_DIMS] = {false};
-  for (int i = 0; i < p->reduce.naxes; i++) red[p->reduce.axes[i]] = true;
-  pl->nk = pl->nr = 0;
-  for (int i = 0; i < a->ndim; i++) {
-    if (red[i]) {
-      pl->rshape[pl->nr] = a->shape[i];
-      pl->rstride[pl->nr++] = a->strides[i];
-    } else {
-      pl->kshape[pl->nk] = a->shape[i];
-      pl->kstride[pl->nk++] = a->strides[i];
-    }
-  }
-  /* R order is free: sort by decreasing |stride| so the innermost R axis is the densest */
-  for (int i = 1; i < pl->nr; i++)
-    for (int j = i; j > 0 && llabs(pl->rstride[j]) > llabs(pl->rstride[j - 1]); j--) {
-      int64_t t = pl->rstride[j];
-      pl->rstride[j] = pl->rstride[j - 1];
-      pl->rstride[j - 1] = t;
-      t = pl->rshape[j];
-      pl->rshape[j] = pl->rshape[j - 1];
-      pl->rshape[j - 1] = t;
-    }
-  pl->nk = mxi_merge_dims1(pl->nk, pl->kshape, pl->kstride);
-  pl->nr = mxi_merge_dims1(pl->nr, pl->rshape, pl->rstride);
-  pl->nout = mxi_shape_size(pl->nk, pl->kshape);
-  pl->nred = mxi_shape_size(pl->nr, pl->rshape);
+  mxi_red_axes ra; /* common/reduce_plan.h, as the CUDA reductions see it */
+  mxi_red_axes_make(&ra, a->ndim, a->shape, a->strides, p->reduce.naxes, p->reduce.axes);
+  pl->nk = ra.nk;
+  pl->nr = ra.nr;
+  memcpy(pl->kshape, ra.kshape, sizeof ra.kshape);
+  memcpy(pl->kstride, ra.kstride, sizeof ra.kstride);
+  memcpy(pl->rshape, ra.rshape, sizeof ra.rshape);
+  memcpy(pl->rstride, ra.rstride, sizeof ra.rstride);
+  pl->nout = ra.nout;
+  pl->nred = ra.nred;
 }
 
 /* Input offset of output element o (row-major over K). */

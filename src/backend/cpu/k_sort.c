@@ -6,6 +6,7 @@
 #include <complex.h>
 #include <stdlib.h>
 
+#include "../common/lines.h"
 #include "index_util.h"
 #include "loops.h"
 
@@ -14,28 +15,10 @@ typedef struct item {
   int64_t pos;
 } item;
 
-/* ---- keys: unsigned order == NumPy's order of values ---- */
-static inline uint64_t key_f32(float f) {
-  if (f != f) return 0xffffffffu; /* every NaN after +inf */
-  if (f == 0) f = 0;              /* -0.0 sorts with 0.0 */
-  uint32_t u;
-  memcpy(&u, &f, 4);
-  return (u & 0x80000000u) ? (uint32_t)~u : (u | 0x80000000u);
-}
-
-static inline uint64_t key_f64(double d) {
-  if (d != d) return UINT64_MAX;
-  if (d == 0) d = 0;
-  uint64_t u;
-  memcpy(&u, &d, 8);
-  return (u >> 63) ? ~u : (u | (1ull << 63));
-}
-
+/* ---- keys: unsigned order == NumPy's order of values (common/lines.h) ---- */
 #define KEY_U(v) ((uint64_t)(v))
-#define KEY_I(v) ((uint64_t)(int64_t)(v) ^ (1ull << 63))
-#define KEY_F16(v) key_f32(mxi_f16_to_f32(v))
-#define KEY_BF16(v) key_f32(mxi_bf16_to_f32(v))
-#define KEY_C64(v) ((key_f32(crealf(v)) << 32) | key_f32(cimagf(v)))
+#define KEY_I(v) mxi_key_i64((int64_t)(v))
+#define KEY_C64(v) (((uint64_t)mxi_key_f32(crealf(v)) << 32) | mxi_key_f32(cimagf(v)))
 
 typedef void (*load_fn)(item *it, const char *p, int64_t n, int64_t s);
 #define LOAD(SUF, T, KEY)                                                         \
@@ -53,10 +36,10 @@ LOAD(i8, int8_t, KEY_I)
 LOAD(i16, int16_t, KEY_I)
 LOAD(i32, int32_t, KEY_I)
 LOAD(i64, int64_t, KEY_I)
-LOAD(f16, uint16_t, KEY_F16)
-LOAD(bf16, uint16_t, KEY_BF16)
-LOAD(f32, float, key_f32)
-LOAD(f64, double, key_f64)
+LOAD(f16, uint16_t, mxi_key_f16)
+LOAD(bf16, uint16_t, mxi_key_bf16)
+LOAD(f32, float, mxi_key_f32)
+LOAD(f64, double, mxi_key_f64)
 LOAD(c64, mxi_c64, KEY_C64)
 
 static const load_fn loaders[MX_NUM_DTYPES] = {

@@ -1,49 +1,17 @@
-// reduce_util.cuh — what reductions share: the kept/reduced axes plan (k_reduce.c's, with byte
-// strides) and warp/block reductions of any value under any combining function.
+// reduce_util.cuh — what reductions share: the kept/reduced axes plan (common/reduce_plan.h, the
+// CPU's too) and warp/block reductions of any value under any combining function.
 #ifndef MX_CUDA_REDUCE_UTIL_CUH
 #define MX_CUDA_REDUCE_UTIL_CUH
 
 #include <stdlib.h>
 
-#include "../common/dims.h"
+#include "../common/reduce_plan.h"
 #include "common.cuh"
 
-struct mxc_red_plan {
-  int nk, nr;
-  int64_t kshape[MX_MAX_DIMS], kstride[MX_MAX_DIMS]; // kept axes, output order
-  int64_t rshape[MX_MAX_DIMS], rstride[MX_MAX_DIMS]; // reduced axes, densest innermost
-  int64_t nout, nred;
-};
+typedef mxi_red_axes mxc_red_plan; // common/reduce_plan.h, with byte strides
 
 static inline void mxc_make_red_plan(mxc_red_plan *P, const mx_array *a, int naxes, const int *axes) {
-  bool red[MX_MAX_DIMS] = {false};
-  for (int i = 0; i < naxes; i++) red[axes[i]] = true;
-  P->nk = P->nr = 0;
-  for (int i = 0; i < a->ndim; i++) {
-    if (red[i]) {
-      P->rshape[P->nr] = a->shape[i];
-      P->rstride[P->nr++] = a->strides[i];
-    } else {
-      P->kshape[P->nk] = a->shape[i];
-      P->kstride[P->nk++] = a->strides[i];
-    }
-  }
-  // the order of R is free: decreasing |stride| puts the densest axis innermost
-  for (int i = 1; i < P->nr; i++)
-    for (int j = i; j > 0 && llabs(P->rstride[j]) > llabs(P->rstride[j - 1]); j--) {
-      int64_t t = P->rstride[j];
-      P->rstride[j] = P->rstride[j - 1];
-      P->rstride[j - 1] = t;
-      t = P->rshape[j];
-      P->rshape[j] = P->rshape[j - 1];
-      P->rshape[j - 1] = t;
-    }
-  P->nout = 1;
-  for (int i = 0; i < P->nk; i++) P->nout *= P->kshape[i];
-  P->nred = 1;
-  for (int i = 0; i < P->nr; i++) P->nred *= P->rshape[i];
-  P->nk = mxi_merge_dims1(P->nk, P->kshape, P->kstride);
-  P->nr = mxi_merge_dims1(P->nr, P->rshape, P->rstride);
+  mxi_red_axes_make(P, a->ndim, a->shape, a->strides, naxes, axes);
 }
 
 // Byte offset of output o (row-major over K) / of reduced element r (row-major over R).

@@ -1,7 +1,7 @@
 // scan.cu — CUMSUM, CUMPROD, CUMMAX, CUMMIN and LOGCUMSUMEXP along one axis, with k_scan.c's
 // semantics: integer sums and products wrap in uint64, float32 sums and products and
 // logcumsumexp accumulate in float64, float16/bfloat16 in float32 (half.h's rounding), max/min
-// propagate NaN. The array is seen as lines along the axis (lines_plan.h). Many lines whose
+// propagate NaN. The array is seen as lines along the axis (common/lines.h). Many lines whose
 // output is strided along the axis: a thread per line, scanning sequentially as the CPU does
 // (neighbouring threads touch neighbouring memory). Otherwise a warp per line up to 1024
 // elements and a block per line above, the running prefix carried from chunk to chunk.
@@ -13,7 +13,7 @@
 
 #include "common.cuh"
 #include "dtypes.cuh"
-#include "lines_plan.h"
+#include "../common/lines.h"
 
 // ---- accumulators: lift an element, merge two accumulators (associative), store ----
 template <typename T> struct sp; // sum / prod: accumulator A and output type of input type T

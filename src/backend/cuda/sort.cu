@@ -1,5 +1,5 @@
 // sort.cu — SORT, ARGSORT, PARTITION and ARGPARTITION along one axis, in k_sort.c's order. Each
-// element becomes an unsigned key (lines_plan.h: NaN last, -0.0 == 0.0, 32-bit keys for dtypes
+// element becomes an unsigned key (common/lines.h: NaN last, -0.0 == 0.0, 32-bit keys for dtypes
 // of up to 32 bits) and its position; a stable radix sort of (key, position) in each line then
 // gives the CPU's stable order exactly, ties by position. Values are gathered from the input by
 // position, so -0.0 and NaN payloads come out as they went in. Many lines: one
@@ -12,7 +12,7 @@
 
 #include "common.cuh"
 #include "dtypes.cuh"
-#include "lines_plan.h"
+#include "../common/lines.h"
 
 template <typename T> struct key_of;
 #define KEY(T, K, EXPR)                                                 \

@@ -1,9 +1,9 @@
-/* lines_plan.h — an array seen as independent lines along one axis (scans and sorts on the GPU):
- * the other axes merged into as few dims as the input's and the output's strides allow, and the
- * sort keys that order values as k_sort.c does. Plain C (host and device) so that
- * tests/test_cuda_lines.c checks both on machines without a GPU. */
-#ifndef MX_CUDA_LINES_PLAN_H
-#define MX_CUDA_LINES_PLAN_H
+/* lines.h — an array seen as independent lines along one axis (the GPU's scans and sorts): the
+ * other axes merged into as few dims as the input's and the output's strides allow; and the sort
+ * keys whose unsigned order is mx's order of values (NaN last, -0.0 == 0.0), which the CPU's sort
+ * (cpu/k_sort.c) and the GPU's (cuda/sort.cu) both use. Plain C, host and device. */
+#ifndef MX_COMMON_LINES_H
+#define MX_COMMON_LINES_H
 
 #include <stdint.h>
 #include <string.h>
@@ -44,7 +44,7 @@ MXI_HD void mxi_lines_offsets(const mxi_lines *L, int64_t l, int64_t *in_off, in
   *out_off = b;
 }
 
-/* ---- sort keys: unsigned order == k_sort.c's order (NaN last, -0.0 == 0.0) ---- */
+/* ---- sort keys ---- */
 MXI_HD uint32_t mxi_key_f32(float f) {
   if (f != f) return 0xffffffffu; /* every NaN after +inf */
   if (f == 0) f = 0;              /* -0.0 sorts with 0.0 */

@@ -1,8 +1,8 @@
-/* lines_plan.c — merging the non-axis dims of a scan or sort into few (shape, in, out) dims
- * (lines_plan.h). */
-#include "lines_plan.h"
+/* lines.c — merging the non-axis dims of a scan or sort into few (shape, in, out) dims
+ * (lines.h). */
+#include "lines.h"
 
-#include "../common/dims.h"
+#include "dims.h"
 
 void mxi_lines_plan(mxi_lines *L, int ndim, const int64_t *shape, const int64_t *in_strides,
                     const int64_t *out_strides, int axis) {
