@@ -1,8 +1,8 @@
-/* test_cuda_lines.c — the plain-C half of the CUDA scans and sorts (src/backend/cuda/lines_plan.h),
- * checked without a GPU: merged line offsets equal a direct walk over every non-axis index, and a
- * stable sort by the GPU's keys reproduces the CPU's argsort for every real dtype, on random bit
+/* test_common_lines.c — the line plans and sort keys both backends use (src/backend/common/lines.h):
+ * merged line offsets equal a direct walk over every non-axis index, and a stable sort by the
+ * shared keys (at the widths the GPU sorts them) reproduces the CPU's argsort for every real dtype, on random bit
  * patterns (NaNs with any payload, -0.0, infinities, subnormals, integer extremes) with ties. */
-#include "backend/cuda/lines_plan.h"
+#include "backend/common/lines.h"
 #include "harness.h"
 
 static void check_plan(int ndim, const int64_t *shape, const int64_t *is, const int64_t *os,
