@@ -7,14 +7,10 @@
 
 #include <stdint.h>
 
-#if defined(__CUDACC__)
-#define MXQ_FN static inline __host__ __device__
-#else
-#define MXQ_FN static inline
-#endif
+#include "../../core/hd.h"
 
 /* Code j of a row whose packed bytes start at row. Reads at most the 2 bytes holding it. */
-MXQ_FN uint32_t mxq_code(const uint8_t *row, int64_t j, int bits) {
+MXI_HD uint32_t mxq_code(const uint8_t *row, int64_t j, int bits) {
   int64_t bit = j * bits;
   const uint8_t *p = row + (bit >> 3);
   uint32_t window = p[0];
@@ -24,7 +20,7 @@ MXQ_FN uint32_t mxq_code(const uint8_t *row, int64_t j, int bits) {
 }
 
 /* Writes code q (< 2^bits) as code j of a row whose bytes start zeroed. */
-MXQ_FN void mxq_put(uint8_t *row, int64_t j, int bits, uint32_t q) {
+MXI_HD void mxq_put(uint8_t *row, int64_t j, int bits, uint32_t q) {
   int64_t bit = j * bits;
   uint8_t *p = row + (bit >> 3);
   int shift = (int)(bit & 7);
@@ -35,7 +31,7 @@ MXQ_FN void mxq_put(uint8_t *row, int64_t j, int bits, uint32_t q) {
 
 /* Codes [j0, j0 + n) of a row as floats: the inner loop of the quantized products. n and j0 are
  * multiples of 8 (a group), so every case reads whole bytes. */
-MXQ_FN void mxq_codes_f32(const uint8_t *row, int64_t j0, int n, int bits, float *out) {
+MXI_HD void mxq_codes_f32(const uint8_t *row, int64_t j0, int n, int bits, float *out) {
   const uint8_t *p = row + (j0 * bits >> 3);
   if (bits == 4) {
     for (int i = 0; i < n / 2; i++) {
