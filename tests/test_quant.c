@@ -181,8 +181,8 @@ TEST(gradients_and_jvp_match_the_float_path) {
       mx_array *x = mx_reshape(normal(6, k, 12), MX_SHAPE(2, 3, k));
       qctx qq = {wq, bits, gs, tr, true}, qf = {wq, bits, gs, tr, false};
       int argnums[3] = {0, 1, 2};
-      mx_function *gq = mx_grad_fn(mx_function_new(loss_fn, &qq, 3, 1), 3, argnums);
-      mx_function *gf = mx_grad_fn(mx_function_new(loss_fn, &qf, 3, 1), 3, argnums);
+      mx_function *fq = mx_function_new(loss_fn, &qq, 3, 1), *ff = mx_function_new(loss_fn, &qf, 3, 1);
+      mx_function *gq = mx_grad_fn(fq, 3, argnums), *gf = mx_grad_fn(ff, 3, argnums);
       mx_array *in[3] = {x, s, b}, *a[3], *e[3];
       CHECK(mx_call(gq, 3, in, 3, a) == MX_OK);
       CHECK(mx_call(gf, 3, in, 3, e) == MX_OK);
@@ -194,11 +194,13 @@ TEST(gradients_and_jvp_match_the_float_path) {
       mx_array *t[3] = {normal(6, k, 13), mx_multiply(s, mx_scalar(0.1)), mx_multiply(b, mx_scalar(-0.2))};
       t[0] = mx_reshape(t[0], MX_SHAPE(2, 3, k));
       mx_array *oq, *jq, *of, *jf;
-      CHECK(mx_jvp(mx_function_new(loss_fn, &qq, 3, 1), 3, in, t, 1, &oq, &jq) == MX_OK);
-      CHECK(mx_jvp(mx_function_new(loss_fn, &qf, 3, 1), 3, in, t, 1, &of, &jf) == MX_OK);
+      CHECK(mx_jvp(fq, 3, in, t, 1, &oq, &jq) == MX_OK);
+      CHECK(mx_jvp(ff, 3, in, t, 1, &of, &jf) == MX_OK);
       CHECK_CLOSE(mx_item_f64(jq), mx_item_f64(jf), 1e-4, 1e-3);
       mx_function_free(gq);
       mx_function_free(gf);
+      mx_function_free(fq);
+      mx_function_free(ff);
     }
 }
 
@@ -215,7 +217,8 @@ TEST(vmap_over_activations_and_over_weights) {
   qctx q = {wq, 4, 32, true, true};
   mx_array *xb = mx_random_normal(mx_random_key(22), MX_SHAPE(3, 64, 5), 0, 1, MX_FLOAT32);
   /* batch on axis 2 of x: example i is x[:, :, i], of shape [3, 64] */
-  mx_function *f = mx_vmap_fn(mx_function_new(qmm_fn, &q, 3, 1), (int[]){2, MX_UNBATCHED, MX_UNBATCHED}, NULL);
+  mx_function *inner = mx_function_new(qmm_fn, &q, 3, 1);
+  mx_function *f = mx_vmap_fn(inner, (int[]){2, MX_UNBATCHED, MX_UNBATCHED}, NULL);
   mx_array *y;
   CHECK(mx_call(f, 3, (mx_array *[]){xb, s, b}, 1, &y) == MX_OK);
   for (int i = 0; i < 5; i++) {
@@ -226,12 +229,13 @@ TEST(vmap_over_activations_and_over_weights) {
   mx_function_free(f);
   /* batched scales (a stack of weight variants sharing codes): example by example */
   mx_array *sb = mx_stack(2, (mx_array *[]){s, mx_multiply(s, mx_scalar(2))}, 0);
-  mx_function *g = mx_vmap_fn(mx_function_new(qmm_fn, &q, 3, 1), (int[]){MX_UNBATCHED, 0, MX_UNBATCHED}, NULL);
+  mx_function *g = mx_vmap_fn(inner, (int[]){MX_UNBATCHED, 0, MX_UNBATCHED}, NULL);
   mx_array *x = normal(2, 64, 23), *z;
   CHECK(mx_call(g, 3, (mx_array *[]){x, sb, b}, 1, &z) == MX_OK);
   mx_array *z1 = mx_quantized_matmul(x, wq, mx_multiply(s, mx_scalar(2)), b, true, 32, 4, MX_QUANT_AFFINE);
   CHECK(maxdiff(mx_squeeze(mx_slice_axis(z, 0, 1, 2, 1), MX_AXES(0)), z1) < 1e-5);
   mx_function_free(g);
+  mx_function_free(inner);
 }
 
 TEST(bad_arguments_give_errors) {
