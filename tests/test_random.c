@@ -2,34 +2,17 @@
  * (docs/random.md) against an independent reference, reproducibility, statistics on 10^5-10^6
  * samples with tolerances of 5 standard errors, dtypes, shapes and error paths. */
 #include "backend/common/threefry.h"
+#include "threefry_ref.h"
 #include "ref.h"
 
 #define N_STAT 1000000
 #define SIGMAS 5.0
 
-/* ---- an independent threefry-2x32-20 (loop form of Random123's reference) ---- */
-static uint32_t rotl(uint32_t x, int r) { return (x << r) | (x >> (32 - r)); }
-static void tf_ref(uint32_t k0, uint32_t k1, uint32_t c0, uint32_t c1, uint32_t out[2]) {
-  static const int rot[8] = {13, 15, 26, 6, 17, 29, 16, 24};
-  uint32_t ks[3] = {k0, k1, 0x1BD11BDAu ^ k0 ^ k1};
-  uint32_t x0 = c0 + ks[0], x1 = c1 + ks[1];
-  for (int r = 0; r < 20; r++) {
-    x0 += x1;
-    x1 = rotl(x1, rot[r % 8]);
-    x1 ^= x0;
-    if (r % 4 == 3) {
-      uint32_t s = (uint32_t)(r / 4 + 1);
-      x0 += ks[s % 3];
-      x1 += ks[(s + 1) % 3] + s;
-    }
-  }
-  out[0] = x0;
-  out[1] = x1;
-}
+/* ---- the independent reference (tests/lib/threefry_ref.h) ---- */
 /* element i of random_bits(key, [n]): word i % 2 of pair i / 2 */
 static uint32_t bit_ref(uint32_t k0, uint32_t k1, uint64_t i) {
   uint32_t o[2];
-  tf_ref(k0, k1, (uint32_t)((i / 2) >> 32), (uint32_t)(i / 2), o);
+  ref_threefry(k0, k1, (uint32_t)((i / 2) >> 32), (uint32_t)(i / 2), o);
   return o[i % 2];
 }
 
@@ -50,7 +33,7 @@ TEST(threefry_known_answers) {
   for (int i = 0; i < 3; i++) {
     uint32_t o[2], r[2];
     mxi_threefry2x32(kat[i][0], kat[i][1], kat[i][2], kat[i][3], o);
-    tf_ref(kat[i][0], kat[i][1], kat[i][2], kat[i][3], r);
+    ref_threefry(kat[i][0], kat[i][1], kat[i][2], kat[i][3], r);
     CHECK_INT(o[0], kat[i][4]);
     CHECK_INT(o[1], kat[i][5]);
     CHECK_INT(r[0], kat[i][4]);

@@ -1,32 +1,13 @@
 /* test_sweep_random.c — the op sweep for RANDOM_BITS (mx_random_bits, mx_random_split) and
  * RANDOM_PERMUTATION (mx_random_permutation, mx_random_permute). The generator is deterministic,
  * so each case is compared exactly with a reference written from docs/random.md alone (threefry
- * in its loop form, not src/core/threefry.h's unrolled one): fixed keys, keys that are strided
+ * in its loop form, tests/lib/threefry_ref.h, not the library's unrolled one): fixed keys, keys that are strided
  * views, 0-d, empty, odd and multi-threaded sizes; permutations are also checked to hold every
  * index once; permute runs over every dtype and shape family. */
 #include "sweep.h"
+#include "threefry_ref.h"
 
-/* ---- the reference generator ---- */
-
-static uint32_t rotl(uint32_t x, int r) { return (x << r) | (x >> (32 - r)); }
-
-static void ref_threefry(uint32_t k0, uint32_t k1, uint32_t c0, uint32_t c1, uint32_t *out) {
-  static const int R[8] = {13, 15, 26, 6, 17, 29, 16, 24};
-  const uint32_t ks[3] = {k0, k1, 0x1BD11BDAu ^ k0 ^ k1};
-  uint32_t x0 = c0 + ks[0], x1 = c1 + ks[1];
-  for (int r = 0; r < 20; r++) {
-    x0 += x1;
-    x1 = rotl(x1, R[r % 8]);
-    x1 ^= x0;
-    if (r % 4 == 3) {
-      uint32_t s = (uint32_t)(r / 4 + 1);
-      x0 += ks[s % 3];
-      x1 += ks[(s + 1) % 3] + s;
-    }
-  }
-  out[0] = x0;
-  out[1] = x1;
-}
+/* ---- the reference generator (tests/lib/threefry_ref.h) ---- */
 
 /* Word pair j of key's stream. */
 static void ref_pair(const uint32_t *key, uint64_t j, uint32_t *out) {

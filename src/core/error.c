@@ -83,13 +83,18 @@ mx_array *mxi_error(const char *op, const char *fmt, ...) {
   return error_array(msg);
 }
 
+/* Formats and records a message given verbatim by code built on mx. */
+static void record_verbatim(char *msg, size_t cap, const char *fmt, va_list ap) {
+  vsnprintf(msg, cap, fmt ? fmt : "error", ap);
+  mxi_record_error(msg);
+}
+
 mx_array *mx_error_new(const char *fmt, ...) {
   char msg[1024];
   va_list ap;
   va_start(ap, fmt);
-  vsnprintf(msg, sizeof msg, fmt ? fmt : "error", ap);
+  record_verbatim(msg, sizeof msg, fmt, ap);
   va_end(ap);
-  mxi_record_error(msg);
   return error_array(msg);
 }
 
@@ -97,9 +102,8 @@ mx_status mx_error_report(const char *fmt, ...) {
   char msg[1024];
   va_list ap;
   va_start(ap, fmt);
-  vsnprintf(msg, sizeof msg, fmt ? fmt : "error", ap);
+  record_verbatim(msg, sizeof msg, fmt, ap);
   va_end(ap);
-  mxi_record_error(msg);
   return MX_ERROR;
 }
 

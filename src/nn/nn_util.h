@@ -7,15 +7,6 @@
 
 #include "mx/mx.h"
 
-/* Returns the error array from the enclosing function if any input is NULL or an error; op is
- * the public name without its "mx_" prefix. */
-#define NN_CHECK(op, ...)                                                                   \
-  do {                                                                                      \
-    mx_array *const nn_in_[] = {__VA_ARGS__};                                               \
-    mx_array *nn_bad_ = mx_check_inputs("mx_" op, (int)(sizeof nn_in_ / sizeof nn_in_[0]), nn_in_); \
-    if (nn_bad_) return nn_bad_;                                                            \
-  } while (0)
-
 /* mx_check_inputs for an op named without its "mx_" prefix at run time. */
 static inline mx_array *nn_check_inputs(const char *op, int n, mx_array *const *in) {
   char name[64];
@@ -27,6 +18,15 @@ static inline mx_array *nn_check_inputs(const char *op, int n, mx_array *const *
  * that return NULL or a status. */
 #define nn_oom(op, what) mx_error_new("mx_%s: out of memory while %s", (op), (what))
 #define nn_record_oom(op, what) ((void)mx_error_report("mx_%s: out of memory while %s", (op), (what)))
+
+/* Returns the error array from the enclosing function if any input is NULL or an error; op is
+ * the public name without its "mx_" prefix. */
+#define NN_CHECK(op, ...)                                                                   \
+  do {                                                                                      \
+    mx_array *const nn_in_[] = {__VA_ARGS__};                                               \
+    mx_array *nn_bad_ = nn_check_inputs(op, (int)(sizeof nn_in_ / sizeof nn_in_[0]), nn_in_); \
+    if (nn_bad_) return nn_bad_;                                                            \
+  } while (0)
 
 /* The floating dtype a layer computes in for inputs of dtype dt (integers and bool: float32). */
 static inline mx_dtype nn_float_of(mx_dtype dt) { return mx_dtype_is_inexact(dt) ? dt : MX_FLOAT32; }
